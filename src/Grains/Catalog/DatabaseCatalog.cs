@@ -1,0 +1,109 @@
+using Npgsql;
+using OrleansTenants.Grains.Secrets;
+
+namespace OrleansTenants.Grains.Catalog;
+
+/// <summary>The physical tenant databases known to the catalog, with their encrypted connection settings.</summary>
+public sealed class DatabaseCatalog(CatalogDatabase catalog, SecretProtector protector)
+{
+    public async Task RegisterAsync(DatabaseRegistration registration, string actor, CancellationToken cancellationToken)
+    {
+        var scope = SecretScope.ForDatabase(registration.Name);
+        var connection = protector.Protect(registration.Connection.ToJson(), scope);
+        var migration = registration.MigrationConnectionString is null ? null : protector.Protect(registration.MigrationConnectionString, scope);
+
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(
+            """
+            INSERT INTO catalog.databases (name, kind, shard_set, shard_index, connection_secret, connection_key_id, migration_secret, migration_key_id)
+            VALUES (@name, @kind, @shardSet, @shardIndex, @connection, @keyId, @migration, @migrationKeyId)
+            """,
+            db))
+        {
+            command.Parameters.AddWithValue("name", registration.Name);
+            command.Parameters.AddWithValue("kind", registration.Kind);
+            command.Parameters.AddWithValue("shardSet", (object?)registration.ShardSet ?? DBNull.Value);
+            command.Parameters.AddWithValue("shardIndex", (object?)registration.ShardIndex ?? DBNull.Value);
+            command.Parameters.AddWithValue("connection", connection);
+            command.Parameters.AddWithValue("keyId", protector.GetKeyId(connection));
+            command.Parameters.AddWithValue("migration", (object?)migration ?? DBNull.Value);
+            command.Parameters.AddWithValue("migrationKeyId", migration is null ? DBNull.Value : protector.GetKeyId(migration));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await AuditLog.WriteAsync(
+            db,
+            actor,
+            "database.register",
+            $"database:{registration.Name}",
+            new Dictionary<string, object?> { ["kind"] = registration.Kind, ["shardSet"] = registration.ShardSet, ["replicas"] = registration.Connection.Replicas.Count },
+            cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task CreateShardSetAsync(string name, string actor, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand("INSERT INTO catalog.shard_sets (name) VALUES (@name)", db))
+        {
+            command.Parameters.AddWithValue("name", name);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await AuditLog.WriteAsync(db, actor, "shard-set.create", $"shard-set:{name}", null, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<DatabaseRecord>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT name, kind, shard_set, shard_index, created_at FROM catalog.databases ORDER BY name", db);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var databases = new List<DatabaseRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            databases.Add(new DatabaseRecord(
+                reader.GetString(0),
+                reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetInt32(3),
+                reader.GetFieldValue<DateTimeOffset>(4)));
+        }
+
+        return databases;
+    }
+
+    public async Task<ConnectionSettings> GetConnectionAsync(string name, CancellationToken cancellationToken)
+    {
+        var (connection, _) = await ReadSecretsAsync(name, cancellationToken);
+        return ConnectionSettings.FromJson(protector.Unprotect(connection, SecretScope.ForDatabase(name)));
+    }
+
+    /// <summary>The connection string tenant migrations run as: the owner role when one was registered.</summary>
+    public async Task<string> GetMigrationConnectionStringAsync(string name, CancellationToken cancellationToken)
+    {
+        var (connection, migration) = await ReadSecretsAsync(name, cancellationToken);
+        var scope = SecretScope.ForDatabase(name);
+        return migration is null
+            ? ConnectionSettings.FromJson(protector.Unprotect(connection, scope)).ConnectionString
+            : protector.Unprotect(migration, scope);
+    }
+
+    private async Task<(string Connection, string? Migration)> ReadSecretsAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT connection_secret, migration_secret FROM catalog.databases WHERE name = @name", db);
+        command.Parameters.AddWithValue("name", name);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new KeyNotFoundException($"Database '{name}' is not registered in the catalog.");
+        }
+
+        return (reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+    }
+}

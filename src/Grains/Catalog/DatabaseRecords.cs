@@ -1,0 +1,25 @@
+namespace OrleansTenants.Grains.Catalog;
+
+/// <summary>The kinds of physical tenant database, as stored in <c>catalog.databases.kind</c>.</summary>
+public static class DatabaseKinds
+{
+    public const string Single = "single";
+    public const string Shared = "shared";
+    public const string Shard = "shard";
+    public const string Dedicated = "dedicated";
+}
+
+/// <summary>A database to register. <paramref name="MigrationConnectionString"/> is the owner role tenant migrations run as; null: the application connection.</summary>
+public sealed record DatabaseRegistration(
+    string Name,
+    string Kind,
+    ConnectionSettings Connection,
+    string? MigrationConnectionString = null,
+    string? ShardSet = null,
+    int? ShardIndex = null)
+{
+    public override string ToString() => $"DatabaseRegistration {{ Name = {Name}, Kind = {Kind}, ShardSet = {ShardSet}, ShardIndex = {ShardIndex} }}";
+}
+
+/// <summary>A registered database as shown to admins: no connection settings.</summary>
+public sealed record DatabaseRecord(string Name, string Kind, string? ShardSet, int? ShardIndex, DateTimeOffset CreatedAt);

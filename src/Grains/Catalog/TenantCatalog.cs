@@ -1,0 +1,90 @@
+using Npgsql;
+using OrleansTenants.Grains.Secrets;
+
+namespace OrleansTenants.Grains.Catalog;
+
+/// <summary>Tenants in the catalog. Reads return no secrets; the tenant's own settings decrypt only for its grain.</summary>
+public sealed class TenantCatalog(CatalogDatabase catalog, SecretProtector protector)
+{
+    private const string SelectColumns = """
+        id, name, industry, status, placement_mode, database_name, connection_secret IS NOT NULL,
+        max_pool_size, max_concurrency, coalesce(data_tenant_id, id), created_at, updated_at
+        """;
+
+    public async Task<TenantRecord> CreateAsync(TenantRegistration registration, string actor, CancellationToken cancellationToken)
+    {
+        var secret = registration.Connection is null
+            ? null
+            : protector.Protect(registration.Connection.ToJson(), SecretScope.ForTenant(registration.Id));
+
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        TenantRecord tenant;
+        await using (var command = new NpgsqlCommand(
+            $"""
+            INSERT INTO catalog.tenants (id, name, industry, placement_mode, database_name, connection_secret, connection_key_id)
+            VALUES (@id, @name, @industry, @mode, @database, @secret, @keyId)
+            RETURNING {SelectColumns}
+            """,
+            db))
+        {
+            command.Parameters.AddWithValue("id", registration.Id);
+            command.Parameters.AddWithValue("name", registration.Name);
+            command.Parameters.AddWithValue("industry", (object?)registration.Industry ?? DBNull.Value);
+            command.Parameters.AddWithValue("mode", registration.PlacementMode);
+            command.Parameters.AddWithValue("database", registration.DatabaseName);
+            command.Parameters.AddWithValue("secret", (object?)secret ?? DBNull.Value);
+            command.Parameters.AddWithValue("keyId", secret is null ? DBNull.Value : protector.GetKeyId(secret));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            tenant = Read(reader);
+        }
+
+        await AuditLog.WriteAsync(
+            db,
+            actor,
+            "tenant.create",
+            $"tenant:{registration.Id}",
+            new Dictionary<string, object?> { ["placementMode"] = registration.PlacementMode, ["database"] = registration.DatabaseName },
+            cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return tenant;
+    }
+
+    public async Task<TenantRecord?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand($"SELECT {SelectColumns} FROM catalog.tenants WHERE id = @id", db);
+        command.Parameters.AddWithValue("id", id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    public async Task<IReadOnlyList<TenantRecord>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand($"SELECT {SelectColumns} FROM catalog.tenants ORDER BY id", db);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var tenants = new List<TenantRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            tenants.Add(Read(reader));
+        }
+
+        return tenants;
+    }
+
+    private static TenantRecord Read(NpgsqlDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        reader.IsDBNull(2) ? null : reader.GetString(2),
+        reader.GetString(3),
+        reader.GetString(4),
+        reader.GetString(5),
+        reader.GetBoolean(6),
+        reader.GetInt32(7),
+        reader.GetInt32(8),
+        reader.GetString(9),
+        reader.GetFieldValue<DateTimeOffset>(10),
+        reader.GetFieldValue<DateTimeOffset>(11));
+}

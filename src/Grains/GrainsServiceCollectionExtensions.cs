@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Grains.Provisioning;
+using OrleansTenants.Grains.Schema;
+using OrleansTenants.Grains.Secrets;
+using OrleansTenants.Postgres.Migrations;
+
+namespace OrleansTenants.Grains;
+
+public static class GrainsServiceCollectionExtensions
+{
+    /// <summary>Catalog access, secret protection, schema migrations and provisioning.</summary>
+    public static IServiceCollection AddTenantCatalog(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<EncryptionOptions>().Bind(configuration.GetSection(EncryptionOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EncryptionOptions>, EncryptionOptionsValidator>();
+        services.AddSingleton(sp => new SecretProtector(sp.GetRequiredService<IOptions<EncryptionOptions>>()));
+        services.AddSingleton(_ =>
+        {
+            var connectionString = configuration.GetConnectionString("Catalog")
+                ?? throw new InvalidOperationException("ConnectionStrings:Catalog is not configured.");
+            return new CatalogDatabase(NpgsqlDataSource.Create(connectionString));
+        });
+        services.AddSingleton<DatabaseCatalog>();
+        services.AddSingleton<TenantCatalog>();
+        services.AddSingleton<ApiKeyCatalog>();
+        services.AddSingleton<EncryptionKeyRotation>();
+        services.AddSingleton<MigrationRunner>();
+        services.AddSingleton<SchemaMigrator>();
+        services.AddSingleton<DatabaseProvisioner>();
+        return services;
+    }
+}

@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Runtime.Versioning;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+
+namespace OrleansTenants.Postgres.Embedded;
+
+/// <summary>The root directory of an embedded server: the cluster (data/), its superuser password and its log.</summary>
+[UnsupportedOSPlatform("windows")]
+internal sealed class ClusterDirectory
+{
+    private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private readonly PostgresTools _tools;
+
+    public ClusterDirectory(string rootDirectory, PostgresTools tools)
+    {
+        _tools = tools;
+        Root = Path.GetFullPath(rootDirectory);
+        DataDirectory = Path.Combine(Root, "data");
+        LogFile = Path.Combine(Root, "postgres.log");
+        PasswordFile = Path.Combine(Root, "superuser.password");
+    }
+
+    public string Root { get; }
+
+    public string DataDirectory { get; }
+
+    public string LogFile { get; }
+
+    public string PasswordFile { get; }
+
+    private string PidFile => Path.Combine(DataDirectory, "postmaster.pid");
+
+    /// <summary>Leaves an initialized cluster with no server running on it; returns its superuser password.</summary>
+    public async Task<(string Password, bool Created)> PrepareAsync(bool durable, ILogger logger, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Root);
+        LetServerAccountThrough();
+        if (!File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
+        {
+            return (await InitializeAsync(durable, cancellationToken), true);
+        }
+
+        if (!File.Exists(PasswordFile))
+        {
+            throw new InvalidOperationException(
+                $"{DataDirectory} holds a cluster but its password file {PasswordFile} is missing; delete {DataDirectory} to start afresh.");
+        }
+
+        await StopStaleServerAsync(logger, cancellationToken);
+        return (File.ReadAllText(PasswordFile).Trim(), false);
+    }
+
+    public long LogLength() => File.Exists(LogFile) ? new FileInfo(LogFile).Length : 0;
+
+    /// <summary>The last lines the log gained after <paramref name="offset"/>: what a failed start said.</summary>
+    public string ReadLogTail(long offset, int lines = 30)
+    {
+        if (!File.Exists(LogFile))
+        {
+            return "(no log)";
+        }
+
+        using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        stream.Seek(Math.Min(offset, stream.Length), SeekOrigin.Begin);
+        using var reader = new StreamReader(stream);
+        return string.Join('\n', reader.ReadToEnd().TrimEnd().Split('\n').TakeLast(lines));
+    }
+
+    public int ReadServerProcessId() => int.Parse(File.ReadLines(PidFile).First(), CultureInfo.InvariantCulture);
+
+    // As root the server runs as the postgres account, which needs search permission on the root to reach data/.
+    private void LetServerAccountThrough()
+    {
+        var mode = File.GetUnixFileMode(Root);
+        if (_tools.ServerAccount is not null && !mode.HasFlag(UnixFileMode.OtherExecute))
+        {
+            File.SetUnixFileMode(Root, mode | UnixFileMode.OtherExecute);
+        }
+    }
+
+    private async Task<string> InitializeAsync(bool durable, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(DataDirectory, OwnerReadWrite | UnixFileMode.UserExecute);
+        var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        WriteSecret(PasswordFile, password);
+
+        // initdb runs as the server account, which may not read our password file: give it a private copy.
+        var scratch = Directory.CreateTempSubdirectory("pg-init-");
+        try
+        {
+            var passwordCopy = Path.Combine(scratch.FullName, "pwfile");
+            WriteSecret(passwordCopy, password);
+            await _tools.GiveToServerAccountAsync([DataDirectory, scratch.FullName, passwordCopy], cancellationToken);
+            await _tools.RunCheckedAsync(
+                "initdb",
+                [
+                    "--pgdata=" + DataDirectory, "--username=postgres", "--pwfile=" + passwordCopy,
+                    "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8", .. durable ? Array.Empty<string>() : ["--no-sync"],
+                ],
+                cancellationToken);
+        }
+        finally
+        {
+            scratch.Delete(recursive: true);
+        }
+
+        return password;
+    }
+
+    // A postmaster.pid whose process still runs: a server outlived the process that started it (say its watchdog was killed too).
+    private async Task StopStaleServerAsync(ILogger logger, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(PidFile))
+        {
+            return;
+        }
+
+        var (status, _) = await _tools.RunAsync("pg_ctl", ["status", "--pgdata=" + DataDirectory], cancellationToken);
+        if (status != 0)
+        {
+            return; // A leftover file of a dead server: the postmaster overwrites it.
+        }
+
+        Log.StoppingStaleServer(logger, DataDirectory);
+        await _tools.RunCheckedAsync("pg_ctl", ["stop", "--pgdata=" + DataDirectory, "--mode=fast", "--wait"], cancellationToken);
+    }
+
+    private static void WriteSecret(string path, string secret)
+    {
+        File.Delete(path); // The create mode applies to new files only.
+        using var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerReadWrite });
+        using var writer = new StreamWriter(stream);
+        writer.Write(secret);
+    }
+}

@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.Versioning;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace OrleansTenants.Postgres.Embedded;
+
+/// <summary>
+/// A private PostgreSQL server on a loopback port, run from the installed binaries: the cluster is created on
+/// first start and reused afterwards. The server stops with <see cref="StopAsync"/> or when this process dies.
+/// </summary>
+public sealed class EmbeddedPostgres : IAsyncDisposable
+{
+    private const int PortAttempts = 3;
+    private const string Superuser = "postgres";
+    private static readonly TimeSpan ConnectRetryDelay = TimeSpan.FromMilliseconds(50);
+
+    private readonly ServerWatchdog _watchdog;
+    private readonly string _password;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private Task? _stopping;
+
+    private EmbeddedPostgres(ServerWatchdog watchdog, string password, ILogger logger, int port, string dataDirectory, bool createdCluster, int serverProcessId)
+    {
+        _watchdog = watchdog;
+        _password = password;
+        _logger = logger;
+        Port = port;
+        DataDirectory = dataDirectory;
+        CreatedCluster = createdCluster;
+        ServerProcessId = serverProcessId;
+    }
+
+    private enum StartOutcome
+    {
+        Ready,
+        Exited,
+        TimedOut,
+    }
+
+    public int Port { get; }
+
+    public string DataDirectory { get; }
+
+    /// <summary>True when this start ran initdb.</summary>
+    public bool CreatedCluster { get; }
+
+    /// <summary>The postmaster's process id.</summary>
+    public int ServerProcessId { get; }
+
+    public static async Task<EmbeddedPostgres> StartAsync(EmbeddedPostgresOptions options, ILogger logger, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("Embedded PostgreSQL runs on Linux and other Unix systems only.");
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var tools = new PostgresTools(PostgresBinaries.Locate(options.BinDirectory is { } bin ? [bin] : options.BinSearchDirectories));
+        var cluster = new ClusterDirectory(options.RootDirectory, tools);
+        var (password, created) = await cluster.PrepareAsync(options.Durable, logger, cancellationToken);
+        if (created)
+        {
+            Log.ClusterCreated(logger, cluster.DataDirectory);
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = options.Port ?? FreeLoopbackPort();
+            var logOffset = cluster.LogLength();
+            var watchdog = await StartServerAsync(tools, cluster, port, options.Durable, cancellationToken);
+            StartOutcome outcome;
+            try
+            {
+                outcome = await WaitUntilReadyAsync(watchdog, ConnectionString(port, password, Superuser), options.StartTimeout, cancellationToken);
+            }
+            catch
+            {
+                await watchdog.DisposeAsync();
+                throw;
+            }
+
+            if (outcome == StartOutcome.Ready)
+            {
+                var server = new EmbeddedPostgres(watchdog, password, logger, port, cluster.DataDirectory, created, cluster.ReadServerProcessId());
+                Log.Started(logger, port, server.ServerProcessId, cluster.DataDirectory, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                return server;
+            }
+
+            await watchdog.DisposeAsync();
+            var log = cluster.ReadLogTail(logOffset);
+            if (outcome == StartOutcome.Exited && options.Port is null && attempt < PortAttempts && log.Contains("Address already in use", StringComparison.Ordinal))
+            {
+                Log.PortTaken(logger, port); // Another process bound it between our probe and the postmaster.
+                continue;
+            }
+
+            throw outcome == StartOutcome.Exited
+                ? new InvalidOperationException($"PostgreSQL exited while starting (exit code {watchdog.ServerExitCode}). End of {cluster.LogFile}:\n{log}")
+                : new TimeoutException($"PostgreSQL did not accept connections on port {port} within {options.StartTimeout}. End of {cluster.LogFile}:\n{log}");
+        }
+    }
+
+    /// <summary>A superuser connection string (Host=127.0.0.1) to <paramref name="database"/>.</summary>
+    public string GetConnectionString(string database = "postgres") => ConnectionString(Port, _password, database);
+
+    /// <summary>Stops the server cleanly; safe to call more than once. Cancelling stops the waiting, not the stop.</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            _stopping ??= StopServerAsync();
+        }
+
+        return _stopping.WaitAsync(cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    private async Task StopServerAsync()
+    {
+        await _watchdog.DisposeAsync();
+        Log.Stopped(_logger, Port);
+    }
+
+    [UnsupportedOSPlatform("windows")]
+    private static async Task<ServerWatchdog> StartServerAsync(PostgresTools tools, ClusterDirectory cluster, int port, bool durable, CancellationToken cancellationToken)
+    {
+        // Private and short: Unix socket paths are limited to about 107 bytes.
+        var runtimeDirectory = Directory.CreateTempSubdirectory("pg-").FullName;
+        try
+        {
+            await tools.GiveToServerAccountAsync([runtimeDirectory], cancellationToken);
+            var arguments = ServerArguments(cluster.DataDirectory, runtimeDirectory, port, durable);
+            return ServerWatchdog.Start(tools, cluster.DataDirectory, cluster.LogFile, runtimeDirectory, arguments);
+        }
+        catch
+        {
+            Directory.Delete(runtimeDirectory, recursive: true);
+            throw;
+        }
+    }
+
+    private static List<string> ServerArguments(string dataDirectory, string socketDirectory, int port, bool durable)
+    {
+        List<string> arguments =
+        [
+            "-D", dataDirectory,
+            "-c", "port=" + port.ToString(CultureInfo.InvariantCulture),
+            "-c", "listen_addresses=127.0.0.1",
+            "-c", "unix_socket_directories=" + socketDirectory,
+            "-c", "max_connections=300",
+            // Logical replication: moving tenants between databases, read replicas.
+            "-c", "wal_level=logical",
+            "-c", "max_wal_senders=10",
+            "-c", "max_replication_slots=10",
+        ];
+        if (!durable)
+        {
+            arguments.AddRange(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
+        }
+
+        return arguments;
+    }
+
+    private static async Task<StartOutcome> WaitUntilReadyAsync(ServerWatchdog watchdog, string connectionString, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var probe = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 5 }.ConnectionString;
+        // Also cancelled when the server exits, so a failed start is reported at once, not after a connect timeout.
+        using var attempts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, watchdog.ServerExited);
+        var waiting = Stopwatch.StartNew();
+        try
+        {
+            // WaitAsync: Npgsql ignores cancellation during the startup handshake (say, with another program on the
+            // port), so an attempt is abandoned rather than awaited; it ends by its own Timeout.
+            while (!await AcceptsQueriesAsync(probe, attempts.Token).WaitAsync(attempts.Token))
+            {
+                if (waiting.Elapsed > timeout)
+                {
+                    return StartOutcome.TimedOut;
+                }
+
+                await Task.Delay(ConnectRetryDelay, attempts.Token);
+            }
+
+            return StartOutcome.Ready;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return StartOutcome.Exited;
+        }
+    }
+
+    private static async Task<bool> AcceptsQueriesAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand("select 1", connection);
+            await command.ExecuteScalarAsync(cancellationToken);
+            return true;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.CannotConnectNow)
+        {
+            return false; // Still starting up.
+        }
+        catch (NpgsqlException e) when (e is not PostgresException)
+        {
+            return false; // Not listening yet.
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string ConnectionString(int port, string password, string database) =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = port,
+            Database = database,
+            Username = Superuser,
+            Password = password,
+        }.ConnectionString;
+}

@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using OrleansTenants.Runtime.Membership;
+
+namespace OrleansTenants.Runtime.Messaging;
+
+/// <summary>
+/// Sends calls to silos over HTTP/2 without TLS: one pooled handler, multiplexed streams, extra connections
+/// when a connection's stream limit is reached.
+/// </summary>
+internal sealed class SiloTransportClient : IDisposable
+{
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+    private readonly HttpClient _http = new(new SocketsHttpHandler
+    {
+        EnableMultipleHttp2Connections = true,
+        ConnectTimeout = TimeSpan.FromSeconds(2),
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+        KeepAlivePingDelay = TimeSpan.FromSeconds(10),
+        KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+        UseProxy = false,
+    })
+    {
+        DefaultRequestVersion = HttpVersion.Version20,
+        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    public async Task<TransportOutcome> CallAsync(SiloAddress target, byte[] body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{target.Endpoint}{GrainCallWire.CallPath}")
+        {
+            Content = new ByteArrayContent(body) { Headers = { ContentType = Json } },
+        };
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        }
+        catch (HttpRequestException ex) when (ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
+        {
+            return new TransportOutcome(TransportOutcomeKind.Unreachable);
+        }
+        catch (HttpRequestException)
+        {
+            return new TransportOutcome(TransportOutcomeKind.Broken);
+        }
+
+        using (response)
+        {
+            switch (response.StatusCode)
+            {
+                case HttpStatusCode.OK:
+                    var servedBy = response.Headers.TryGetValues(GrainCallWire.ServedByHeader, out var served) ? SiloAddress.Parse(served.First()) : target;
+                    return new TransportOutcome(TransportOutcomeKind.Ok, await response.Content.ReadAsByteArrayAsync(cancellationToken), servedBy);
+                case HttpStatusCode.MisdirectedRequest when response.Headers.TryGetValues(GrainCallWire.OwnerHeader, out var owner):
+                    return new TransportOutcome(TransportOutcomeKind.NotHere, Silo: SiloAddress.Parse(owner.First()));
+                case HttpStatusCode.ServiceUnavailable when response.Headers.Contains(GrainCallWire.NotServingHeader):
+                    return new TransportOutcome(TransportOutcomeKind.NotServing);
+                case HttpStatusCode.InternalServerError or HttpStatusCode.BadRequest:
+                    var error = await response.Content.ReadFromJsonAsync(RuntimeJsonContext.Default.GrainCallError, cancellationToken);
+                    return new TransportOutcome(TransportOutcomeKind.Failed, Error: error ?? new GrainCallError(nameof(GrainException), "The grain call failed."));
+                default:
+                    return new TransportOutcome(TransportOutcomeKind.Broken);
+            }
+        }
+    }
+
+    /// <summary>Asks the silo holding the grain to deactivate it; returns whether it had an activation.</summary>
+    public async Task<bool> DeactivateAsync(SiloAddress target, string grainId, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(new DeactivationRequest(grainId), RuntimeJsonContext.Default.DeactivationRequest);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{target.Endpoint}{GrainCallWire.DeactivatePath}")
+        {
+            Content = new ByteArrayContent(body) { Headers = { ContentType = Json } },
+        };
+        using var response = await _http.SendAsync(request, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        var answer = await response.Content.ReadFromJsonAsync(RuntimeJsonContext.Default.DeactivationResponse, cancellationToken);
+        return answer?.Deactivated ?? false;
+    }
+
+    public void Dispose() => _http.Dispose();
+}

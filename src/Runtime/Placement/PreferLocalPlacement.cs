@@ -1,0 +1,12 @@
+using OrleansTenants.Runtime.Directory;
+using OrleansTenants.Runtime.Hosting;
+using OrleansTenants.Runtime.Membership;
+
+namespace OrleansTenants.Runtime.Placement;
+
+/// <summary>Activates a grain on the silo where its first call starts; clients and inactive silos fall back to rendezvous.</summary>
+internal sealed class PreferLocalPlacement(LocalSilo silo, RendezvousPlacement fallback) : IPlacementDirector
+{
+    public SiloAddress? Place(GrainId grainId, MembershipView view) =>
+        silo.IsStarted && view.IsActive(silo.Address) ? silo.Address : fallback.Place(grainId, view);
+}

@@ -1,0 +1,28 @@
+using OrleansTenants.Grains.Schema;
+using OrleansTenants.Silo.Embedded;
+
+namespace OrleansTenants.Silo;
+
+/// <summary>
+/// What a silo does before it serves: apply pending catalog migrations, seed the demo in the embedded
+/// default, then bring every tenant database the catalog knows to the latest tenant schema.
+/// </summary>
+public sealed class CatalogStartup(SchemaMigrator migrator, DemoSeeder demo, ILogger<CatalogStartup> logger)
+{
+    /// <returns>The demo banner to show once the silo listens, in the embedded default.</returns>
+    public async Task<DemoBanner?> RunAsync(EmbeddedCatalog? embedded, CancellationToken cancellationToken)
+    {
+        var applied = await migrator.ApplyCatalogAsync(cancellationToken);
+        logger.LogInformation("Catalog schema current ({Applied} migration(s) applied now)", applied.Count);
+
+        var banner = embedded is null ? null : await demo.EnsureAsync(embedded, cancellationToken);
+
+        var failures = await migrator.ApplyTenantDatabasesAsync(cancellationToken);
+        if (failures.Count > 0)
+        {
+            logger.LogWarning("{Count} tenant database(s) could not be migrated; their tenants stay unavailable until fixed", failures.Count);
+        }
+
+        return banner;
+    }
+}

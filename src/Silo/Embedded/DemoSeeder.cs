@@ -1,0 +1,94 @@
+using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Grains.Provisioning;
+using OrleansTenants.Grains.Schema;
+
+namespace OrleansTenants.Silo.Embedded;
+
+/// <summary>
+/// Seeds the embedded default on its first start: the single-database install's own tenant database,
+/// a dedicated and a shared database and a two-shard set on the embedded server, five demo tenants
+/// across those modes with CRM rows, and one API key each. Never runs against a configured catalog.
+/// </summary>
+public sealed class DemoSeeder(
+    DatabaseCatalog databases,
+    TenantCatalog tenants,
+    ApiKeyCatalog apiKeys,
+    DatabaseProvisioner provisioner,
+    SchemaMigrator migrator,
+    ILogger<DemoSeeder> logger)
+{
+    private const string Actor = "embedded-demo";
+    private const string ShardSet = "demo-shards";
+
+    private static readonly DemoTenant[] DemoTenants =
+    [
+        new("acme", "Acme Corporation", "Manufacturing", PlacementModes.Single, "main"),
+        new("globex", "Globex", "Energy", PlacementModes.Dedicated, "globex"),
+        new("initech", "Initech", "Software", PlacementModes.Shared, "shared-services"),
+        new("umbrella", "Umbrella Health", "Healthcare", PlacementModes.Shared, "shared-services"),
+        new("hooli", "Hooli", "Software", PlacementModes.Sharded, null),
+    ];
+
+    /// <summary>Seeds on first start; returns what to show once, or a reminder on later starts.</summary>
+    public async Task<DemoBanner> EnsureAsync(EmbeddedCatalog embedded, CancellationToken cancellationToken)
+    {
+        var existing = await tenants.ListAsync(cancellationToken);
+        if (existing.Count > 0)
+        {
+            return new DemoBanner(embedded, [.. existing.Select(t => (t.Id, t.PlacementMode))], null);
+        }
+
+        logger.LogInformation("First start of the embedded default: creating demo databases and tenants");
+        var admin = embedded.CatalogConnectionString;
+        var appConnections = new Dictionary<string, string>
+        {
+            ["main"] = await provisioner.CreateApplicationRoleAsync(admin, EmbeddedCatalog.CatalogDatabaseName, cancellationToken),
+        };
+        await databases.RegisterAsync(
+            new DatabaseRegistration("main", DatabaseKinds.Single, new ConnectionSettings(appConnections["main"], []), admin), Actor, cancellationToken);
+
+        await ProvisionAsync(admin, "globex", "tenant_globex", DatabaseKinds.Dedicated, null, appConnections, cancellationToken);
+        await ProvisionAsync(admin, "shared-services", "shared_services", DatabaseKinds.Shared, null, appConnections, cancellationToken);
+        await databases.CreateShardSetAsync(ShardSet, Actor, cancellationToken);
+        for (var shard = 0; shard < 2; shard++)
+        {
+            await ProvisionAsync(admin, $"shard-{shard}", $"shard_{shard}", DatabaseKinds.Shard, shard, appConnections, cancellationToken);
+        }
+
+        foreach (var name in appConnections.Keys)
+        {
+            await migrator.ApplyTenantDatabaseAsync(name, cancellationToken);
+        }
+
+        var keys = new List<IssuedApiKey>();
+        for (var i = 0; i < DemoTenants.Length; i++)
+        {
+            var demo = DemoTenants[i];
+            var database = demo.Database ?? $"shard-{ShardAssignment.Pick(demo.Id, 2)}";
+            await tenants.CreateAsync(new TenantRegistration(demo.Id, demo.Name, demo.Industry, demo.Mode, database), Actor, cancellationToken);
+            await DemoCrmData.SeedAsync(appConnections[database], demo.Id, seed: 1000 + i, cancellationToken);
+            keys.Add(await apiKeys.IssueAsync(demo.Id, "demo", Actor, cancellationToken));
+        }
+
+        return new DemoBanner(embedded, [.. DemoTenants.Select(t => (t.Id, t.Mode))], keys);
+    }
+
+    private async Task ProvisionAsync(
+        string admin, string name, string physicalName, string kind, int? shardIndex, Dictionary<string, string> appConnections, CancellationToken cancellationToken)
+    {
+        var provisioned = await provisioner.CreateAsync(admin, physicalName, cancellationToken);
+        await databases.RegisterAsync(
+            new DatabaseRegistration(
+                name,
+                kind,
+                new ConnectionSettings(provisioned.AppConnectionString, []),
+                provisioned.OwnerConnectionString,
+                shardIndex is null ? null : ShardSet,
+                shardIndex),
+            Actor,
+            cancellationToken);
+        appConnections[name] = provisioned.AppConnectionString;
+    }
+
+    private sealed record DemoTenant(string Id, string Name, string Industry, string Mode, string? Database);
+}

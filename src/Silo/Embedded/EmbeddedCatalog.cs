@@ -1,0 +1,117 @@
+using System.Security.Cryptography;
+using Npgsql;
+using OrleansTenants.Grains.Secrets;
+using OrleansTenants.Postgres.Embedded;
+
+namespace OrleansTenants.Silo.Embedded;
+
+/// <summary>
+/// The embedded default: with no <c>ConnectionStrings:Catalog</c> configured, a PostgreSQL server under
+/// <c>./.data</c> holds the catalog, and the encryption key and admin key are generated there (mode 0600)
+/// unless configured. Disposing stops the server.
+/// </summary>
+public sealed class EmbeddedCatalog : IAsyncDisposable
+{
+    public const string CatalogDatabaseName = "orleans_tenants";
+
+    private EmbeddedCatalog(EmbeddedPostgres server, string dataDirectory)
+    {
+        Server = server;
+        DataDirectory = dataDirectory;
+    }
+
+    public EmbeddedPostgres Server { get; }
+
+    public string DataDirectory { get; }
+
+    public string DemoKeysFile => Path.Combine(DataDirectory, "demo-keys.txt");
+
+    /// <summary>The superuser connection to the catalog database; it also creates the demo databases.</summary>
+    public string CatalogConnectionString => Server.GetConnectionString(CatalogDatabaseName);
+
+    /// <summary>Starts the embedded server and fills in the configuration it implies; null when a catalog is configured.</summary>
+    public static async Task<EmbeddedCatalog?> StartIfUnconfiguredAsync(ConfigurationManager configuration, ILogger logger, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrWhiteSpace(configuration.GetConnectionString("Catalog")))
+        {
+            return null;
+        }
+
+        var dataDirectory = Path.GetFullPath(configuration["Embedded:DataDirectory"] ?? ".data");
+        Directory.CreateDirectory(dataDirectory);
+        logger.LogInformation("No ConnectionStrings:Catalog configured: starting embedded PostgreSQL under {Directory}", dataDirectory);
+        var server = await EmbeddedPostgres.StartAsync(
+            new EmbeddedPostgresOptions { RootDirectory = Path.Combine(dataDirectory, "postgres") }, logger, cancellationToken);
+        var embedded = new EmbeddedCatalog(server, dataDirectory);
+        try
+        {
+            await embedded.EnsureCatalogDatabaseAsync(cancellationToken);
+            configuration.AddInMemoryCollection(embedded.ImpliedSettings(configuration, logger));
+            return embedded;
+        }
+        catch
+        {
+            await embedded.DisposeAsync();
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync() => Server.DisposeAsync();
+
+    private Dictionary<string, string?> ImpliedSettings(ConfigurationManager configuration, ILogger logger)
+    {
+        var settings = new Dictionary<string, string?> { ["ConnectionStrings:Catalog"] = CatalogConnectionString };
+
+        if (!configuration.GetSection("Encryption:Keys").GetChildren().Any())
+        {
+            var path = Path.Combine(DataDirectory, "encryption-keys.json");
+            var keyFile = EncryptionKeyFile.LoadOrCreate(path);
+            if (keyFile.Created)
+            {
+                logger.LogWarning("Generated encryption key {KeyId} into {Path} (mode 0600); configure Encryption:Keys for production", keyFile.Options.ActiveKeyId, path);
+            }
+
+            settings["Encryption:ActiveKeyId"] = keyFile.Options.ActiveKeyId;
+            foreach (var (id, key) in keyFile.Options.Keys)
+            {
+                settings[$"Encryption:Keys:{id}"] = key;
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(configuration["Admin:ApiKey"]))
+        {
+            settings["Admin:ApiKey"] = LoadOrCreateAdminKey(Path.Combine(DataDirectory, "admin-api-key"), out var created);
+            AdminKeyCreated = created;
+        }
+
+        return settings;
+    }
+
+    /// <summary>True when this start generated the admin key, so it may be shown once.</summary>
+    public bool AdminKeyCreated { get; private set; }
+
+    private static string LoadOrCreateAdminKey(string path, out bool created)
+    {
+        created = !File.Exists(path);
+        if (!created)
+        {
+            return File.ReadAllText(path).Trim();
+        }
+
+        var key = "ota_" + RandomNumberGenerator.GetHexString(48, lowercase: true);
+        PrivateFile.Write(path, key);
+        return key;
+    }
+
+    private async Task EnsureCatalogDatabaseAsync(CancellationToken cancellationToken)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(Server.GetConnectionString());
+        await using var exists = dataSource.CreateCommand("SELECT 1 FROM pg_database WHERE datname = $1");
+        exists.Parameters.AddWithValue(CatalogDatabaseName);
+        if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+        {
+            await using var create = dataSource.CreateCommand($"CREATE DATABASE {CatalogDatabaseName}");
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+}

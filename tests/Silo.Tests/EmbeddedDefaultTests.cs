@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Net;
+using FluentAssertions;
+using OrleansTenants.TestSupport;
+using Xunit;
+
+namespace OrleansTenants.Silo.Tests;
+
+/// <summary>
+/// The embedded default as a new user meets it: the silo executable with no configuration starts its own
+/// PostgreSQL under ./.data, seeds the demo, answers health checks, and takes PostgreSQL down with it.
+/// </summary>
+public sealed class EmbeddedDefaultTests : IDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    private readonly TemporaryDirectory _workingDirectory = new("orleans-tenants-silo-");
+
+    public EmbeddedDefaultTests()
+    {
+        // The postgres account must reach ./.data below it, as it reaches a user's checkout.
+        File.SetUnixFileMode(_workingDirectory.Path, File.GetUnixFileMode(_workingDirectory.Path) | UnixFileMode.OtherExecute | UnixFileMode.GroupExecute);
+    }
+
+    private string DataDirectory => Path.Combine(_workingDirectory.Path, ".data");
+
+    [Fact]
+    public async Task First_start_seeds_the_demo_and_ctrl_c_stops_postgres_then_a_second_start_reuses_the_data()
+    {
+        int postgresPid;
+        await using (var first = SiloProcess.Start(_workingDirectory.Path))
+        {
+            await first.WaitUntilReadyAsync(StartTimeout);
+            postgresPid = PostmasterPid();
+
+            await AssertHealthyAsync(first.BaseAddress);
+            var keys = await File.ReadAllTextAsync(Path.Combine(DataDirectory, "demo-keys.txt"));
+            keys.Should().Contain("admin key: ota_").And.Contain("acme API key: otk_").And.Contain("hooli API key: otk_");
+            File.GetUnixFileMode(Path.Combine(DataDirectory, "demo-keys.txt")).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.GetUnixFileMode(Path.Combine(DataDirectory, "encryption-keys.json")).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            first.Output.Should().Contain("acme (single)").And.Contain("globex (dedicated)").And.Contain("initech (shared)").And.Contain("hooli (sharded)");
+
+            first.Signal(Signals.SigInt);
+            (await first.WaitForExitAsync(TimeSpan.FromSeconds(30))).Should().Be(0);
+            await ProcessState.WaitUntilGoneAsync(postgresPid, TimeSpan.FromSeconds(30));
+        }
+
+        await using var second = SiloProcess.Start(_workingDirectory.Path);
+        await second.WaitUntilReadyAsync(StartTimeout);
+
+        await AssertHealthyAsync(second.BaseAddress);
+        second.Output.Should().NotContain("Created a PostgreSQL cluster").And.Contain("written to").And.NotContain("otk_");
+        PostmasterPid().Should().NotBe(postgresPid);
+    }
+
+    [Fact]
+    public async Task A_killed_silo_leaves_no_postgres_behind()
+    {
+        await using var silo = SiloProcess.Start(_workingDirectory.Path);
+        await silo.WaitUntilReadyAsync(StartTimeout);
+        var postgresPid = PostmasterPid();
+
+        silo.Signal(Signals.SigKill);
+
+        await ProcessState.WaitUntilGoneAsync(postgresPid, TimeSpan.FromSeconds(30));
+    }
+
+    public void Dispose() => _workingDirectory.Dispose();
+
+    private int PostmasterPid() =>
+        int.Parse(File.ReadLines(Path.Combine(DataDirectory, "postgres", "data", "postmaster.pid")).First(), CultureInfo.InvariantCulture);
+
+    private static async Task AssertHealthyAsync(Uri baseAddress)
+    {
+        using var http = new HttpClient { BaseAddress = baseAddress };
+        (await http.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
+        var ready = await http.GetAsync("/readyz");
+        ready.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await ready.Content.ReadAsStringAsync()).Should().Contain("\"catalog\"").And.Contain("healthy");
+    }
+}
