@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OrleansTenants.Postgres.Migrations;
+using OrleansTenants.Runtime.Activations;
+using OrleansTenants.Runtime.Directory;
+using OrleansTenants.Runtime.Invocation;
+using OrleansTenants.Runtime.Membership;
+using OrleansTenants.Runtime.Messaging;
+using OrleansTenants.Runtime.Placement;
+
+namespace OrleansTenants.Runtime.Hosting;
+
+public static class RuntimeServiceCollectionExtensions
+{
+    /// <summary>
+    /// Makes this process a silo: it hosts activations, joins membership in <see cref="SiloOptions.ConnectionString"/>'s
+    /// database and serves the internal HTTP/2 endpoint. Grains and callers in the process use <see cref="IGrainFactory"/>.
+    /// </summary>
+    public static GrainRuntimeBuilder AddGrainSilo(this IServiceCollection services, IConfiguration siloSection, Action<SiloOptions>? configure = null)
+    {
+        AddShared(services, siloSection, configure);
+        services.TryAddSingleton<MigrationRunner>();
+        services.AddSingleton<LocalSilo>();
+        services.AddSingleton<ActivationManager>();
+        services.AddSingleton<LocalDispatcher>();
+        services.AddSingleton<GrainCallHandler>();
+        services.AddSingleton<SiloTransportServer>();
+        services.AddSingleton<SiloMembershipService>();
+        services.AddSingleton<IPlacementDirector>(sp =>
+            sp.GetRequiredService<IOptions<SiloOptions>>().Value.Placement == PlacementNames.PreferLocal
+                ? new PreferLocalPlacement(sp.GetRequiredService<LocalSilo>(), sp.GetRequiredService<RendezvousPlacement>())
+                : sp.GetRequiredService<RendezvousPlacement>());
+        services.AddSingleton<IGrainCallInvoker>(sp => ActivatorUtilities.CreateInstance<ClusterCallInvoker>(
+            sp, sp.GetRequiredService<LocalSilo>(), sp.GetRequiredService<LocalDispatcher>()));
+        services.AddSingleton<IClusterManagement>(sp => ActivatorUtilities.CreateInstance<ClusterManagement>(
+            sp, sp.GetRequiredService<LocalSilo>(), sp.GetRequiredService<ActivationManager>()));
+        services.AddHostedService<SiloHost>();
+        return new GrainRuntimeBuilder(services);
+    }
+
+    /// <summary>Makes this process a cluster client: it reads membership and sends each call straight to the owning silo.</summary>
+    public static GrainRuntimeBuilder AddGrainClient(this IServiceCollection services, IConfiguration siloSection, Action<SiloOptions>? configure = null)
+    {
+        AddShared(services, siloSection, configure);
+        services.AddSingleton<IPlacementDirector>(sp => sp.GetRequiredService<RendezvousPlacement>());
+        services.AddSingleton<IGrainCallInvoker, ClusterCallInvoker>();
+        services.AddSingleton<IClusterManagement, ClusterManagement>();
+        services.AddHostedService<ClientMembershipService>();
+        return new GrainRuntimeBuilder(services);
+    }
+
+    private static void AddShared(IServiceCollection services, IConfiguration siloSection, Action<SiloOptions>? configure)
+    {
+        var options = services.AddOptions<SiloOptions>().Bind(siloSection);
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "Silo:ConnectionString (the cluster database) is required.")
+            .Validate(o => o.DeathTimeout > o.HeartbeatPeriod * 2, "Silo:DeathTimeout must exceed two heartbeat periods.")
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<RuntimeCounters>();
+        services.AddSingleton(sp => new GrainTypeRegistry(sp.GetServices<GrainRegistration>()));
+        services.AddSingleton<GrainSerializer>();
+        services.AddSingleton<SiloTransportClient>();
+        services.AddSingleton<MembershipViewHolder>();
+        services.AddSingleton<IMembershipView>(sp => sp.GetRequiredService<MembershipViewHolder>());
+        services.AddSingleton<RendezvousPlacement>();
+        services.AddSingleton<GrainLocator>();
+        services.AddSingleton<IGrainFactory, GrainFactory>();
+        services.AddSingleton(sp => new ClusterDatabase(NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<SiloOptions>>().Value.ConnectionString)));
+        services.AddSingleton<IMembershipTable>(sp => new PostgresMembershipTable(sp.GetRequiredService<ClusterDatabase>().DataSource));
+        services.AddSingleton<IGrainDirectory>(sp => new PostgresGrainDirectory(sp.GetRequiredService<ClusterDatabase>().DataSource));
+    }
+}
