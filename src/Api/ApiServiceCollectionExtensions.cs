@@ -1,4 +1,7 @@
+using OrleansTenants.Api.Admin;
 using OrleansTenants.Api.Health;
+using OrleansTenants.Api.Http;
+using OrleansTenants.Api.Tenants;
 using OrleansTenants.Grains;
 
 namespace OrleansTenants.Api;
@@ -9,7 +12,13 @@ public static class ApiServiceCollectionExtensions
     public static IServiceCollection AddTenantApi(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddTenantCatalog(configuration);
+        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName));
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.SectionName));
+        services.AddSingleton<JsonBody>();
+        services.AddSingleton<AdminKeyFilter>();
+        services.AddSingleton<AdminErrorFilter>();
         services.AddProblemDetails();
+        services.AddOpenApi();
         services.AddHealthChecks().AddCheck<CatalogHealthCheck>("catalog", tags: [HealthApi.ReadinessTag]);
         return services;
     }
@@ -17,6 +26,9 @@ public static class ApiServiceCollectionExtensions
     public static IEndpointRouteBuilder MapTenantApi(this IEndpointRouteBuilder app)
     {
         app.MapHealthApi();
+        app.MapTenantCrmApi();
+        app.MapAdminApi();
+        app.MapOpenApi();
         return app;
     }
 }

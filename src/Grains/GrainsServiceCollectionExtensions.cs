@@ -2,11 +2,14 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OrleansTenants.Grains.Administration;
 using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Provisioning;
 using OrleansTenants.Grains.Schema;
 using OrleansTenants.Grains.Secrets;
+using OrleansTenants.Grains.Tenants;
 using OrleansTenants.Postgres.Migrations;
+using OrleansTenants.Runtime.Hosting;
 
 namespace OrleansTenants.Grains;
 
@@ -31,6 +34,18 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<DatabaseProvisioner>();
+        services.AddSingleton<TenantConfigurationLoader>();
+        services.AddSingleton<TenantAdministration>();
         return services;
+    }
+
+    /// <summary>The tenant grain, with what its activations share on a silo (pools of shared databases).</summary>
+    public static GrainRuntimeBuilder AddTenantGrains(this GrainRuntimeBuilder builder, IConfiguration configuration)
+    {
+        builder.Services.AddOptions<TenantDataOptions>().Bind(configuration.GetSection(TenantDataOptions.SectionName));
+        builder.Services.AddSingleton<SharedDataSources>();
+        return builder
+            .AddGrain<ITenantGrain, TenantGrain>()
+            .AddJsonTypeInfo(TenantGrainsJsonContext.Default);
     }
 }

@@ -44,6 +44,27 @@ public sealed class ApiKeyCatalog(CatalogDatabase catalog)
         return new IssuedApiKey(id, tenantId, key);
     }
 
+    /// <summary>Revokes a key at once; false when the tenant has no such live key. The caller deactivates the tenant's grain.</summary>
+    public async Task<bool> RevokeAsync(string tenantId, Guid keyId, string actor, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(
+            "UPDATE catalog.api_keys SET revoked_at = now() WHERE id = @id AND tenant_id = @tenant AND revoked_at IS NULL", db))
+        {
+            command.Parameters.AddWithValue("id", keyId);
+            command.Parameters.AddWithValue("tenant", tenantId);
+            if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                return false;
+            }
+        }
+
+        await AuditLog.WriteAsync(db, actor, "api-key.revoke", $"tenant:{tenantId}", new Dictionary<string, object?> { ["keyId"] = keyId }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
     /// <summary>The tenant a presented key belongs to, or null when it is unknown, malformed or revoked.</summary>
     public async Task<string?> FindTenantAsync(string presentedKey, CancellationToken cancellationToken)
     {

@@ -16,15 +16,13 @@ public sealed class DatabaseCatalog(CatalogDatabase catalog, SecretProtector pro
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
         await using (var command = new NpgsqlCommand(
             """
-            INSERT INTO catalog.databases (name, kind, shard_set, shard_index, connection_secret, connection_key_id, migration_secret, migration_key_id)
-            VALUES (@name, @kind, @shardSet, @shardIndex, @connection, @keyId, @migration, @migrationKeyId)
+            INSERT INTO catalog.databases (name, kind, connection_secret, connection_key_id, migration_secret, migration_key_id)
+            VALUES (@name, @kind, @connection, @keyId, @migration, @migrationKeyId)
             """,
             db))
         {
             command.Parameters.AddWithValue("name", registration.Name);
             command.Parameters.AddWithValue("kind", registration.Kind);
-            command.Parameters.AddWithValue("shardSet", (object?)registration.ShardSet ?? DBNull.Value);
-            command.Parameters.AddWithValue("shardIndex", (object?)registration.ShardIndex ?? DBNull.Value);
             command.Parameters.AddWithValue("connection", connection);
             command.Parameters.AddWithValue("keyId", protector.GetKeyId(connection));
             command.Parameters.AddWithValue("migration", (object?)migration ?? DBNull.Value);
@@ -37,12 +35,13 @@ public sealed class DatabaseCatalog(CatalogDatabase catalog, SecretProtector pro
             actor,
             "database.register",
             $"database:{registration.Name}",
-            new Dictionary<string, object?> { ["kind"] = registration.Kind, ["shardSet"] = registration.ShardSet, ["replicas"] = registration.Connection.Replicas.Count },
+            new Dictionary<string, object?> { ["kind"] = registration.Kind, ["replicas"] = registration.Connection.Replicas.Count },
             cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
-    public async Task CreateShardSetAsync(string name, string actor, CancellationToken cancellationToken)
+    /// <summary>Makes registered shared databases the shards of a new set, in the order given.</summary>
+    public async Task CreateShardSetAsync(string name, IReadOnlyList<string> databaseNames, string actor, CancellationToken cancellationToken)
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
@@ -52,7 +51,21 @@ public sealed class DatabaseCatalog(CatalogDatabase catalog, SecretProtector pro
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await AuditLog.WriteAsync(db, actor, "shard-set.create", $"shard-set:{name}", null, cancellationToken);
+        for (var index = 0; index < databaseNames.Count; index++)
+        {
+            await using var assign = new NpgsqlCommand(
+                "UPDATE catalog.databases SET kind = 'shard', shard_set = @set, shard_index = @index, updated_at = now() WHERE name = @name AND kind = 'shared'", db);
+            assign.Parameters.AddWithValue("set", name);
+            assign.Parameters.AddWithValue("index", index);
+            assign.Parameters.AddWithValue("name", databaseNames[index]);
+            if (await assign.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                throw new KeyNotFoundException($"Database '{databaseNames[index]}' is not a registered shared database.");
+            }
+        }
+
+        await AuditLog.WriteAsync(
+            db, actor, "shard-set.create", $"shard-set:{name}", new Dictionary<string, object?> { ["databases"] = databaseNames }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 

@@ -9,16 +9,14 @@ public static class DatabaseKinds
     public const string Dedicated = "dedicated";
 }
 
-/// <summary>A database to register. <paramref name="MigrationConnectionString"/> is the owner role tenant migrations run as; null: the application connection.</summary>
+/// <summary>A database to register (shards are registered shared, then grouped into a shard set). <paramref name="MigrationConnectionString"/> is the owner role tenant migrations run as; null: the application connection.</summary>
 public sealed record DatabaseRegistration(
     string Name,
     string Kind,
     ConnectionSettings Connection,
-    string? MigrationConnectionString = null,
-    string? ShardSet = null,
-    int? ShardIndex = null)
+    string? MigrationConnectionString = null)
 {
-    public override string ToString() => $"DatabaseRegistration {{ Name = {Name}, Kind = {Kind}, ShardSet = {ShardSet}, ShardIndex = {ShardIndex} }}";
+    public override string ToString() => $"DatabaseRegistration {{ Name = {Name}, Kind = {Kind} }}";
 }
 
 /// <summary>A registered database as shown to admins: no connection settings.</summary>

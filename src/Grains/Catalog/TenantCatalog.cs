@@ -51,6 +51,30 @@ public sealed class TenantCatalog(CatalogDatabase catalog, SecretProtector prote
         return tenant;
     }
 
+    /// <summary>Replaces the tenant's own connection settings; the caller then deactivates its grain so no silo keeps the old ones.</summary>
+    public async Task<bool> ReplaceConnectionAsync(string id, ConnectionSettings settings, string actor, CancellationToken cancellationToken)
+    {
+        var secret = protector.Protect(settings.ToJson(), SecretScope.ForTenant(id));
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(
+            "UPDATE catalog.tenants SET connection_secret = @secret, connection_key_id = @keyId, updated_at = now() WHERE id = @id", db))
+        {
+            command.Parameters.AddWithValue("secret", secret);
+            command.Parameters.AddWithValue("keyId", protector.GetKeyId(secret));
+            command.Parameters.AddWithValue("id", id);
+            if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                return false;
+            }
+        }
+
+        await AuditLog.WriteAsync(
+            db, actor, "tenant.connection.replace", $"tenant:{id}", new Dictionary<string, object?> { ["replicas"] = settings.Replicas.Count }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
     public async Task<TenantRecord?> GetAsync(string id, CancellationToken cancellationToken)
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);

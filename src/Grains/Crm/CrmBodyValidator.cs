@@ -81,13 +81,13 @@ internal static class CrmBodyValidator
         {
             if (!seen.Add(property.Name))
             {
-                Add(errors, new CrmFieldError(CrmValues.ClientName(property.Name), "appears more than once"));
+                Add(errors, new CrmFieldError(CrmText.ClientName(property.Name), "appears more than once"));
                 continue;
             }
 
             if (!resource.TryGetField(property.Name, out var field))
             {
-                Add(errors, new CrmFieldError(CrmValues.ClientName(property.Name), $"is not a field of {resource.Name}"));
+                Add(errors, new CrmFieldError(CrmText.ClientName(property.Name), $"is not a field of {resource.Name}"));
                 continue;
             }
 

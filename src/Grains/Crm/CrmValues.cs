@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -16,8 +15,6 @@ internal static partial class CrmValues
 
     /// <summary>Timestamps out: UTC, microseconds (PostgreSQL's precision), <c>Z</c>.</summary>
     public const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
-
-    private const int MaxClientNameLength = 64;
 
     /// <summary>Converts a JSON value (not null) to the field's type; constraints are checked by <see cref="CheckConstraints"/>.</summary>
     public static bool TryFromJson(FieldDefinition field, JsonElement element, out object? value, out string? reason)
@@ -84,7 +81,7 @@ internal static partial class CrmValues
         {
             case CrmFieldType.String:
             case CrmFieldType.Enum:
-                if (!IsStorableText(text))
+                if (!CrmText.IsStorable(text))
                 {
                     reason = "must be valid Unicode text without NUL characters";
                     return false;
@@ -162,7 +159,7 @@ internal static partial class CrmValues
                     ? null
                     : $"must be one of: {string.Join(", ", field.EnumValues)}";
             case string text:
-                var length = CodePoints(text);
+                var length = CrmText.CodePoints(text);
                 if (field.MinLength is { } min && length < min)
                 {
                     return min == 1 ? "must not be empty" : $"must be at least {min} characters long";
@@ -232,24 +229,6 @@ internal static partial class CrmValues
     public static string FormatTimestamp(DateTime timestamp) =>
         DateTime.SpecifyKind(timestamp, DateTimeKind.Utc).ToString(TimestampFormat, CultureInfo.InvariantCulture);
 
-    /// <summary>A name the client made up (an unknown field or parameter), made safe to repeat: short, no control characters.</summary>
-    public static string ClientName(string name)
-    {
-        var builder = new StringBuilder(Math.Min(name.Length, MaxClientNameLength) + 1);
-        foreach (var rune in name.EnumerateRunes())
-        {
-            if (builder.Length >= MaxClientNameLength)
-            {
-                builder.Append('…');
-                break;
-            }
-
-            builder.Append(Rune.IsControl(rune) || rune == Rune.ReplacementChar ? "\uFFFD" : rune.ToString());
-        }
-
-        return builder.Length == 0 ? "(empty name)" : builder.ToString();
-    }
-
     /// <summary>Rounds a decimal away from trailing zeros: 1.50 and 1.5 are the same value.</summary>
     public static decimal Normalize(decimal value) => value / 1.000000000000000000000000000000000m;
 
@@ -271,40 +250,6 @@ internal static partial class CrmValues
     }
 
     private static string Format(decimal value) => Normalize(value).ToString(CultureInfo.InvariantCulture);
-
-    private static int CodePoints(string text)
-    {
-        var count = 0;
-        foreach (var _ in text.EnumerateRunes())
-        {
-            count++;
-        }
-
-        return count;
-    }
-
-    // PostgreSQL text holds neither NUL nor unpaired surrogates (they cannot be encoded in UTF-8).
-    private static bool IsStorableText(string text)
-    {
-        if (text.Contains('\0', StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(text[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 
     private static string Expected(FieldDefinition field) => field.Type switch
     {

@@ -64,7 +64,7 @@ public sealed class ListQuery
             limit = DefaultLimit;
         }
 
-        var sort = query.GetValueOrDefault(SortParameter) ?? resource.DefaultSort;
+        var sort = query.TryGetValue(SortParameter, out var sortText) ? sortText ?? string.Empty : resource.DefaultSort;
         var descending = sort.StartsWith('-');
         var sortName = descending ? sort[1..] : sort;
         if (!resource.TryGetField(sortName, out var sortField) || !sortField.Sortable)
@@ -84,7 +84,7 @@ public sealed class ListQuery
 
             if (!resource.TryGetField(name, out var field))
             {
-                errors.Add(new CrmFieldError(CrmValues.ClientName(name), $"is not a list parameter or a field of {resource.Name}"));
+                errors.Add(new CrmFieldError(CrmText.ClientName(name), $"is not a list parameter or a field of {resource.Name}"));
             }
             else if (!field.Filterable)
             {

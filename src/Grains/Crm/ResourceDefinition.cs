@@ -133,7 +133,8 @@ public sealed partial class ResourceDefinition
     public bool TryGetField(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out FieldDefinition? field) =>
         _byName.TryGetValue(name, out field);
 
-    internal FieldDefinition this[string name] => _byName[name];
+    /// <summary>The field with this JSON name; throws <see cref="KeyNotFoundException"/> for an unknown one.</summary>
+    public FieldDefinition this[string name] => _byName[name];
 
     internal int OrdinalOf(FieldDefinition field) => _ordinals[field.Name];
 

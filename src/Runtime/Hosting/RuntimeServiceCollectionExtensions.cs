@@ -38,6 +38,7 @@ public static class RuntimeServiceCollectionExtensions
         services.AddSingleton<IClusterManagement>(sp => ActivatorUtilities.CreateInstance<ClusterManagement>(
             sp, sp.GetRequiredService<LocalSilo>(), sp.GetRequiredService<ActivationManager>()));
         services.AddHostedService<SiloHost>();
+        services.AddHealthChecks().AddCheck<SiloHealthCheck>("silo", tags: [HealthTags.Ready]);
         return new GrainRuntimeBuilder(services);
     }
 
@@ -49,6 +50,7 @@ public static class RuntimeServiceCollectionExtensions
         services.AddSingleton<IGrainCallInvoker, ClusterCallInvoker>();
         services.AddSingleton<IClusterManagement, ClusterManagement>();
         services.AddHostedService<ClientMembershipService>();
+        services.AddHealthChecks().AddCheck<ClientHealthCheck>("cluster", tags: [HealthTags.Ready]);
         return new GrainRuntimeBuilder(services);
     }
 

@@ -47,13 +47,11 @@ public sealed class DemoSeeder(
         await databases.RegisterAsync(
             new DatabaseRegistration("main", DatabaseKinds.Single, new ConnectionSettings(appConnections["main"], []), admin), Actor, cancellationToken);
 
-        await ProvisionAsync(admin, "globex", "tenant_globex", DatabaseKinds.Dedicated, null, appConnections, cancellationToken);
-        await ProvisionAsync(admin, "shared-services", "shared_services", DatabaseKinds.Shared, null, appConnections, cancellationToken);
-        await databases.CreateShardSetAsync(ShardSet, Actor, cancellationToken);
-        for (var shard = 0; shard < 2; shard++)
-        {
-            await ProvisionAsync(admin, $"shard-{shard}", $"shard_{shard}", DatabaseKinds.Shard, shard, appConnections, cancellationToken);
-        }
+        await ProvisionAsync(admin, "globex", "tenant_globex", DatabaseKinds.Dedicated, appConnections, cancellationToken);
+        await ProvisionAsync(admin, "shared-services", "shared_services", DatabaseKinds.Shared, appConnections, cancellationToken);
+        await ProvisionAsync(admin, "shard-0", "shard_0", DatabaseKinds.Shared, appConnections, cancellationToken);
+        await ProvisionAsync(admin, "shard-1", "shard_1", DatabaseKinds.Shared, appConnections, cancellationToken);
+        await databases.CreateShardSetAsync(ShardSet, ["shard-0", "shard-1"], Actor, cancellationToken);
 
         foreach (var name in appConnections.Keys)
         {
@@ -74,17 +72,11 @@ public sealed class DemoSeeder(
     }
 
     private async Task ProvisionAsync(
-        string admin, string name, string physicalName, string kind, int? shardIndex, Dictionary<string, string> appConnections, CancellationToken cancellationToken)
+        string admin, string name, string physicalName, string kind, Dictionary<string, string> appConnections, CancellationToken cancellationToken)
     {
         var provisioned = await provisioner.CreateAsync(admin, physicalName, cancellationToken);
         await databases.RegisterAsync(
-            new DatabaseRegistration(
-                name,
-                kind,
-                new ConnectionSettings(provisioned.AppConnectionString, []),
-                provisioned.OwnerConnectionString,
-                shardIndex is null ? null : ShardSet,
-                shardIndex),
+            new DatabaseRegistration(name, kind, new ConnectionSettings(provisioned.AppConnectionString, []), provisioned.OwnerConnectionString),
             Actor,
             cancellationToken);
         appConnections[name] = provisioned.AppConnectionString;

@@ -1,0 +1,160 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using OrleansTenants.Api.Http;
+using OrleansTenants.Grains.Administration;
+using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Grains.Schema;
+using OrleansTenants.Grains.Tenants;
+using OrleansTenants.Runtime;
+
+namespace OrleansTenants.Api.Admin;
+
+/// <summary><c>/admin</c>: databases, shard sets, tenants, keys, connections, deactivation, health, cluster, metrics.</summary>
+public static class AdminApi
+{
+    private const string Actor = "admin-api";
+
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/admin").WithTags("Admin").AddEndpointFilter<AdminKeyFilter>().AddEndpointFilter<AdminErrorFilter>();
+
+        admin.MapPost("/databases", RegisterDatabaseAsync);
+        admin.MapGet("/databases", async (DatabaseCatalog databases, CancellationToken ct) =>
+            Json(await databases.ListAsync(ct), AdminJsonContext.Default.IReadOnlyListDatabaseRecord));
+        admin.MapPost("/shard-sets", CreateShardSetAsync);
+        admin.MapPost("/tenants", CreateTenantAsync);
+        admin.MapGet("/tenants", ListTenantsAsync);
+        admin.MapGet("/tenants/{id}", GetTenantAsync);
+        admin.MapPost("/tenants/{id}/api-keys", IssueKeyAsync);
+        admin.MapDelete("/tenants/{id}/api-keys/{keyId:guid}", async (string id, Guid keyId, TenantAdministration administration, CancellationToken ct) =>
+            await administration.RevokeApiKeyAsync(id, keyId, Actor, ct) ? (IResult)TypedResults.NoContent() : ApiProblems.NotFound($"Tenant '{id}' has no live API key {keyId}."));
+        admin.MapPut("/tenants/{id}/connection", ReplaceConnectionAsync);
+        admin.MapPost("/tenants/{id}/deactivate", async (string id, TenantCatalog tenants, TenantAdministration administration, CancellationToken ct) =>
+            await tenants.GetAsync(id, ct) is null
+                ? (IResult)ApiProblems.NotFound($"There is no tenant '{id}'.")
+                : Json(new DeactivationView(await administration.DeactivateAsync(id, ct)), AdminJsonContext.Default.DeactivationView));
+        admin.MapGet("/tenants/{id}/health", async (string id, TenantCatalog tenants, IGrainFactory grains, CancellationToken ct) =>
+            await tenants.GetAsync(id, ct) is null
+                ? (IResult)ApiProblems.NotFound($"There is no tenant '{id}'.")
+                : Json(await grains.GetGrain<ITenantGrain>(id).CheckHealthAsync(ct), AdminJsonContext.Default.TenantHealth));
+        admin.MapGet("/cluster", async (IClusterManagement cluster, CancellationToken ct) =>
+            Json(new ClusterView([.. (await cluster.GetSilosAsync(ct)).Select(s => new SiloView(s.Address, s.Name, s.Url, s.Status, s.Activations, s.StartedAt))]), AdminJsonContext.Default.ClusterView));
+        admin.MapGet("/metrics", async (RuntimeCounters counters, SharedDataSources shared, TenantCatalog tenants, CancellationToken ct) =>
+            Json(new MetricsView(counters.Snapshot(), shared.Count, (await tenants.ListAsync(ct)).Count), AdminJsonContext.Default.MetricsView));
+        admin.MapGet("/schema", async (SchemaMigrator migrator, CancellationToken ct) =>
+            Json(await migrator.GetStatusAsync(ct), AdminJsonContext.Default.SchemaStatusReport));
+        admin.MapPost("/encryption/rotate", async (EncryptionKeyRotation rotation, CancellationToken ct) =>
+            Json(await rotation.ReencryptAllAsync(Actor, ct), AdminJsonContext.Default.KeyRotationResult));
+        return app;
+    }
+
+    private static async Task<IResult> RegisterDatabaseAsync(HttpContext context, JsonBody body, TenantAdministration administration)
+    {
+        var (request, problem) = await ReadAsync(context, body, AdminJsonContext.Default.RegisterDatabaseRequest);
+        if (request is null)
+        {
+            return problem!;
+        }
+
+        var database = await administration.RegisterDatabaseAsync(request, Actor, context.RequestAborted);
+        return Json(database, AdminJsonContext.Default.DatabaseRecord, StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> CreateShardSetAsync(HttpContext context, JsonBody body, TenantAdministration administration)
+    {
+        var (request, problem) = await ReadAsync(context, body, AdminJsonContext.Default.CreateShardSetRequest);
+        if (request is null)
+        {
+            return problem!;
+        }
+
+        await administration.CreateShardSetAsync(request, Actor, context.RequestAborted);
+        return Json(new ShardSetView(request.Name!, request.Databases!), AdminJsonContext.Default.ShardSetView, StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> CreateTenantAsync(HttpContext context, JsonBody body, TenantAdministration administration)
+    {
+        var (request, problem) = await ReadAsync(context, body, AdminJsonContext.Default.CreateTenantRequest);
+        if (request is null)
+        {
+            return problem!;
+        }
+
+        var tenant = await administration.CreateTenantAsync(request, Actor, context.RequestAborted);
+        context.Response.Headers.Location = $"/admin/tenants/{tenant.Id}";
+        return Json(TenantView.From(tenant, null), AdminJsonContext.Default.TenantView, StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> ListTenantsAsync(TenantCatalog tenants, IClusterManagement cluster, CancellationToken ct)
+    {
+        var all = await tenants.ListAsync(ct);
+        var views = new List<TenantView>(all.Count);
+        foreach (var tenant in all)
+        {
+            views.Add(TenantView.From(tenant, (await cluster.FindActivationAsync<ITenantGrain>(tenant.Id, ct))?.Address));
+        }
+
+        return Json(views, AdminJsonContext.Default.ListTenantView);
+    }
+
+    private static async Task<IResult> GetTenantAsync(string id, TenantCatalog tenants, IClusterManagement cluster, CancellationToken ct) =>
+        await tenants.GetAsync(id, ct) is { } tenant
+            ? Json(TenantView.From(tenant, (await cluster.FindActivationAsync<ITenantGrain>(id, ct))?.Address), AdminJsonContext.Default.TenantView)
+            : ApiProblems.NotFound($"There is no tenant '{id}'.");
+
+    private static async Task<IResult> IssueKeyAsync(string id, HttpContext context, JsonBody body, TenantAdministration administration)
+    {
+        IssueApiKeyRequest? request = null;
+        if (context.Request.ContentLength > 0)
+        {
+            (request, var problem) = await ReadAsync(context, body, AdminJsonContext.Default.IssueApiKeyRequest);
+            if (request is null)
+            {
+                return problem!;
+            }
+        }
+
+        var key = await administration.IssueApiKeyAsync(id, request, Actor, context.RequestAborted);
+        return Json(new ApiKeyView(key.Id, key.Key), AdminJsonContext.Default.ApiKeyView, StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> ReplaceConnectionAsync(string id, HttpContext context, JsonBody body, TenantAdministration administration, TenantCatalog tenants)
+    {
+        var (request, problem) = await ReadAsync(context, body, AdminJsonContext.Default.ReplaceConnectionRequest);
+        if (request is null)
+        {
+            return problem!;
+        }
+
+        return await administration.ReplaceConnectionAsync(id, request, Actor, context.RequestAborted)
+            ? Json(TenantView.From((await tenants.GetAsync(id, context.RequestAborted))!, null), AdminJsonContext.Default.TenantView)
+            : ApiProblems.NotFound($"There is no tenant '{id}'.");
+    }
+
+    private static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpContext context, JsonBody body, JsonTypeInfo<T> typeInfo)
+        where T : class
+    {
+        var (document, problem) = await body.ReadAsync(context.Request, context.RequestAborted);
+        if (document is null)
+        {
+            return (null, problem);
+        }
+
+        using (document)
+        {
+            try
+            {
+                return document.Deserialize(typeInfo) is { } value
+                    ? (value, null)
+                    : (null, ApiProblems.BadRequest("The request body must be a JSON object."));
+            }
+            catch (JsonException ex)
+            {
+                return (null, ApiProblems.BadRequest($"The request body does not fit: {ex.Message}"));
+            }
+        }
+    }
+
+    private static JsonBytesResult Json<T>(T value, JsonTypeInfo<T> typeInfo, int statusCode = StatusCodes.Status200OK) =>
+        new(JsonSerializer.SerializeToUtf8Bytes(value, typeInfo), statusCode);
+}

@@ -1,0 +1,29 @@
+using Npgsql;
+using OrleansTenants.Api.Http;
+using OrleansTenants.Grains.Administration;
+
+namespace OrleansTenants.Api.Admin;
+
+/// <summary>Turns the admin operations' refusals into problem responses: 400 with the field, 404, 409.</summary>
+public sealed class AdminErrorFilter : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (AdminRequestException invalid) when (invalid.Field is not null)
+        {
+            return ApiProblems.Field(invalid.Field, invalid.Reason!);
+        }
+        catch (KeyNotFoundException missing)
+        {
+            return ApiProblems.NotFound(missing.Message);
+        }
+        catch (PostgresException duplicate) when (duplicate.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            return ApiProblems.Conflict($"It exists already ({duplicate.ConstraintName}).");
+        }
+    }
+}

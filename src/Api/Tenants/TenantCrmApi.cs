@@ -1,0 +1,155 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using System.Text.RegularExpressions;
+using OrleansTenants.Api.Http;
+using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Grains.Crm;
+using OrleansTenants.Grains.Tenants;
+using OrleansTenants.Runtime;
+
+namespace OrleansTenants.Api.Tenants;
+
+/// <summary>
+/// <c>/api/tenants/{tenantId}/{resource}[/{id}]</c>: every CRM resource through one set of endpoints, each a call
+/// to the tenant's grain with the hash of the presented API key.
+/// </summary>
+public static partial class TenantCrmApi
+{
+    public static IEndpointRouteBuilder MapTenantCrmApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/tenants/{tenantId}/{resource}").WithTags("CRM");
+        group.MapGet("/", ListAsync).WithName("ListRows");
+        group.MapPost("/", CreateAsync).WithName("CreateRow");
+        group.MapGet("/{id}", GetAsync).WithName("GetRow");
+        group.MapPatch("/{id}", PatchAsync).WithName("PatchRow");
+        group.MapDelete("/{id}", DeleteAsync).WithName("DeleteRow");
+        return app;
+    }
+
+    private static async Task<IResult> ListAsync(string tenantId, string resource, HttpContext context, IGrainFactory grains, ApiKeyCatalog keys)
+    {
+        if (Check(context, tenantId, resource, out var keyHash) is { } problem)
+        {
+            return problem;
+        }
+
+        var query = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (name, values) in context.Request.Query)
+        {
+            if (values.Count > 1)
+            {
+                return ApiProblems.Field(name, "is given more than once");
+            }
+
+            query[name] = values.ToString();
+        }
+
+        var result = await grains.GetGrain<ITenantGrain>(tenantId).ListAsync(keyHash, resource, query, context.RequestAborted);
+        return await TenantHttpResults.ToHttpAsync(result, context, tenantId, resource, keys);
+    }
+
+    private static async Task<IResult> GetAsync(string tenantId, string resource, string id, HttpContext context, IGrainFactory grains, ApiKeyCatalog keys)
+    {
+        if (Check(context, tenantId, resource, out var keyHash) is { } problem)
+        {
+            return problem;
+        }
+
+        if (!Guid.TryParse(id, out var rowId))
+        {
+            return ApiProblems.Field("id", "is not a UUID");
+        }
+
+        var result = await grains.GetGrain<ITenantGrain>(tenantId).GetAsync(keyHash, resource, rowId, context.RequestAborted);
+        return await TenantHttpResults.ToHttpAsync(result, context, tenantId, resource, keys);
+    }
+
+    private static async Task<IResult> CreateAsync(string tenantId, string resource, HttpContext context, IGrainFactory grains, ApiKeyCatalog keys, JsonBody body)
+    {
+        if (Check(context, tenantId, resource, out var keyHash) is { } problem)
+        {
+            return problem;
+        }
+
+        var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString();
+        var (document, bodyProblem) = await body.ReadAsync(context.Request, context.RequestAborted);
+        if (bodyProblem is not null)
+        {
+            return bodyProblem;
+        }
+
+        using (document)
+        {
+            var result = await grains.GetGrain<ITenantGrain>(tenantId).CreateAsync(
+                keyHash, resource, document!.RootElement, idempotencyKey.Length == 0 ? null : idempotencyKey, context.RequestAborted);
+            return await TenantHttpResults.ToHttpAsync(result, context, tenantId, resource, keys);
+        }
+    }
+
+    private static async Task<IResult> PatchAsync(string tenantId, string resource, string id, HttpContext context, IGrainFactory grains, ApiKeyCatalog keys, JsonBody body)
+    {
+        if (Check(context, tenantId, resource, out var keyHash) is { } problem)
+        {
+            return problem;
+        }
+
+        if (!Guid.TryParse(id, out var rowId))
+        {
+            return ApiProblems.Field("id", "is not a UUID");
+        }
+
+        var (document, bodyProblem) = await body.ReadAsync(context.Request, context.RequestAborted);
+        if (bodyProblem is not null)
+        {
+            return bodyProblem;
+        }
+
+        using (document)
+        {
+            var result = await grains.GetGrain<ITenantGrain>(tenantId).PatchAsync(keyHash, resource, rowId, document!.RootElement, context.RequestAborted);
+            return await TenantHttpResults.ToHttpAsync(result, context, tenantId, resource, keys);
+        }
+    }
+
+    private static async Task<IResult> DeleteAsync(string tenantId, string resource, string id, HttpContext context, IGrainFactory grains, ApiKeyCatalog keys)
+    {
+        if (Check(context, tenantId, resource, out var keyHash) is { } problem)
+        {
+            return problem;
+        }
+
+        if (!Guid.TryParse(id, out var rowId))
+        {
+            return ApiProblems.Field("id", "is not a UUID");
+        }
+
+        var result = await grains.GetGrain<ITenantGrain>(tenantId).DeleteAsync(keyHash, resource, rowId, context.RequestAborted);
+        return await TenantHttpResults.ToHttpAsync(result, context, tenantId, resource, keys);
+    }
+
+    /// <summary>What can be refused without asking the grain: no key, a tenant id that cannot exist, an unknown resource.</summary>
+    private static ProblemHttpResult? Check(HttpContext context, string tenantId, string resource, out byte[] keyHash)
+    {
+        keyHash = [];
+        if (BearerToken.From(context.Request) is not { } key)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return ApiProblems.Unauthorized("Send the tenant's API key as 'Authorization: Bearer <key>'.");
+        }
+
+        if (!TenantId().IsMatch(tenantId))
+        {
+            return ApiProblems.NotFound($"There is no tenant '{tenantId}'.");
+        }
+
+        if (!CrmResources.TryGet(resource, out _))
+        {
+            return ApiProblems.NotFound($"There is no resource '{resource}'. Resources: {string.Join(", ", CrmResources.All.Select(r => r.Name))}.");
+        }
+
+        keyHash = ApiKeyCatalog.Hash(key);
+        return null;
+    }
+
+    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
+    private static partial Regex TenantId();
+}

@@ -1,0 +1,30 @@
+namespace OrleansTenants.Grains.Tenants;
+
+/// <summary>How tenant grains use their databases; bound from the <c>TenantData</c> configuration section.</summary>
+public sealed class TenantDataOptions
+{
+    public const string SectionName = "TenantData";
+
+    /// <summary>Per-statement limit inside the database (<c>statement_timeout</c>).</summary>
+    public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a connection attempt may take before the database counts as unreachable.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Pool size of a data source shared by the tenants of one database on one silo.</summary>
+    public int SharedPoolSize { get; set; } = 50;
+
+    /// <summary>How long a call waits for one of the tenant's concurrency slots before it is answered 429.</summary>
+    public TimeSpan ConcurrencyWait { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Failures within the sampling window that open the tenant's circuit, so a dead database is not hammered.</summary>
+    public int BreakerMinimumThroughput { get; set; } = 4;
+
+    public TimeSpan BreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an open circuit answers 503 before one trial call is let through.</summary>
+    public TimeSpan BreakerDuration { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>After a write, this tenant's reads go to the primary for this long (read-your-own-writes).</summary>
+    public TimeSpan ReadYourWritesWindow { get; set; } = TimeSpan.FromSeconds(5);
+}

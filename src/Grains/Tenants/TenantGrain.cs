@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OrleansTenants.Grains.Crm;
+using OrleansTenants.Runtime;
+
+namespace OrleansTenants.Grains.Tenants;
+
+/// <summary>
+/// The tenant's activation is its cache: configuration, API-key hashes and the pooled client are loaded on
+/// activation and released on deactivation, so deactivating the grain is how every change takes effect.
+/// </summary>
+[MaxInterleavedCalls(1000)]
+public sealed partial class TenantGrain(
+    TenantConfigurationLoader loader,
+    SharedDataSources sharedDataSources,
+    IOptions<TenantDataOptions> options,
+    TimeProvider time,
+    ILogger<TenantGrain> logger) : Grain, ITenantGrain, IAsyncDisposable
+{
+    private readonly TenantDataOptions _options = options.Value;
+    private TenantConfiguration? _configuration;
+    private DataSourceLease? _lease;
+    private TenantGuard? _guard;
+    private long _lastWrite;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _configuration = await loader.LoadAsync(GetPrimaryKeyString(), cancellationToken);
+        if (_configuration is null)
+        {
+            return;
+        }
+
+        var tenant = _configuration.Tenant;
+        _lease = _configuration.OwnsPool
+            ? DataSourceLease.Own(TenantDataSourceFactory.Create(_configuration.Connection, $"orleans-tenants:{tenant.Id}", tenant.MaxPoolSize, _options))
+            : sharedDataSources.Lease(tenant.DatabaseName, _configuration.Connection);
+        _guard = new TenantGuard(tenant.MaxConcurrency, _options, time);
+        LogActivated(tenant.Id, tenant.PlacementMode, tenant.DatabaseName);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await DisposeAsync();
+        LogDeactivated(GetPrimaryKeyString(), reason);
+    }
+
+    /// <summary>Releases the pool (or the lease of a shared one); runs on every deactivation path.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_lease is not null)
+        {
+            await _lease.DisposeAsync();
+            _lease = null;
+        }
+
+        _guard?.Dispose();
+        _guard = null;
+    }
+
+    public Task<TenantResult> ListAsync(byte[] keyHash, string resource, Dictionary<string, string?> query, CancellationToken cancellationToken) =>
+        RunAsync(keyHash, resource, write: false, async (connection, definition, tenantId, ct) =>
+            new TenantResult(TenantOutcome.Ok, await CrmRepository.ListAsync(connection, definition, tenantId, ListQuery.Parse(definition, query), ct)), cancellationToken);
+
+    public Task<TenantResult> GetAsync(byte[] keyHash, string resource, Guid id, CancellationToken cancellationToken) =>
+        RunAsync(keyHash, resource, write: false, async (connection, definition, tenantId, ct) =>
+            await CrmRepository.GetAsync(connection, definition, tenantId, id, ct) is { } json
+                ? new TenantResult(TenantOutcome.Ok, json, id)
+                : NotFound(definition, id), cancellationToken);
+
+    public Task<TenantResult> CreateAsync(byte[] keyHash, string resource, JsonElement body, string? idempotencyKey, CancellationToken cancellationToken) =>
+        RunAsync(keyHash, resource, write: true, async (connection, definition, tenantId, ct) =>
+        {
+            var (replayed, json, id) = await CrmRepository.CreateAsync(connection, definition, tenantId, body, idempotencyKey, ct);
+            return new TenantResult(TenantOutcome.Created, json, id, Replayed: replayed);
+        }, cancellationToken);
+
+    public Task<TenantResult> PatchAsync(byte[] keyHash, string resource, Guid id, JsonElement patch, CancellationToken cancellationToken) =>
+        RunAsync(keyHash, resource, write: true, async (connection, definition, tenantId, ct) =>
+            await CrmRepository.PatchAsync(connection, definition, tenantId, id, patch, ct) is { } json
+                ? new TenantResult(TenantOutcome.Ok, json, id)
+                : NotFound(definition, id), cancellationToken);
+
+    public Task<TenantResult> DeleteAsync(byte[] keyHash, string resource, Guid id, CancellationToken cancellationToken) =>
+        RunAsync(keyHash, resource, write: true, async (connection, definition, tenantId, ct) =>
+            await CrmRepository.DeleteAsync(connection, definition, tenantId, id, ct)
+                ? new TenantResult(TenantOutcome.Deleted, Id: id)
+                : NotFound(definition, id), cancellationToken);
+
+    public async Task<TenantHealth> CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        if (_configuration is null || _lease is null)
+        {
+            return new TenantHealth(false, false, false, 0, "The tenant does not exist.");
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await using var connection = await _lease.DataSource.Primary.OpenConnectionAsync(cancellationToken);
+            await using var command = new NpgsqlCommand(
+                "SELECT count(*) = count(*) FILTER (WHERE c.relrowsecurity AND c.relforcerowsecurity) AND count(*) > 0 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'crm' AND c.relkind = 'r'",
+                connection);
+            var rls = (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+            return new TenantHealth(true, true, rls, Stopwatch.GetElapsedTime(started).TotalMilliseconds, null);
+        }
+        catch (NpgsqlException ex)
+        {
+            return new TenantHealth(ex is PostgresException, false, false, Stopwatch.GetElapsedTime(started).TotalMilliseconds, TenantDatabaseErrors.Describe(ex));
+        }
+    }
+
+    private async Task<TenantResult> RunAsync(
+        byte[] keyHash,
+        string resource,
+        bool write,
+        Func<NpgsqlConnection, ResourceDefinition, string, CancellationToken, Task<TenantResult>> operation,
+        CancellationToken cancellationToken)
+    {
+        if (_configuration is null || _guard is null || _lease is null || !_configuration.ApiKeyHashes.Contains(Convert.ToHexStringLower(keyHash)))
+        {
+            return new TenantResult(TenantOutcome.Unauthorized);
+        }
+
+        if (_configuration.Tenant.Status != "active")
+        {
+            return new TenantResult(TenantOutcome.Suspended, Detail: $"Tenant '{_configuration.Tenant.Id}' is {_configuration.Tenant.Status}.");
+        }
+
+        if (!CrmResources.TryGet(resource, out var definition))
+        {
+            return new TenantResult(TenantOutcome.NotFound, Detail: $"There is no resource '{resource}'. Resources: {string.Join(", ", CrmResources.All.Select(r => r.Name))}.");
+        }
+
+        var readFromPrimary = write || time.GetElapsedTime(Interlocked.Read(ref _lastWrite)) < _options.ReadYourWritesWindow;
+        var dataSource = readFromPrimary ? _lease.DataSource.Primary : _lease.DataSource.Reads;
+        var result = await _guard.RunAsync(
+            async ct =>
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(ct);
+                await using var transaction = await connection.BeginTransactionAsync(ct);
+                await TenantSession.BeginAsync(connection, _configuration.Tenant.DataTenantId, _options.StatementTimeout, ct);
+                var outcome = await operation(connection, definition, _configuration.Tenant.DataTenantId, ct);
+                await transaction.CommitAsync(ct);
+                return outcome;
+            },
+            cancellationToken);
+
+        if (write && result.Outcome is TenantOutcome.Created or TenantOutcome.Ok or TenantOutcome.Deleted)
+        {
+            Interlocked.Exchange(ref _lastWrite, time.GetTimestamp());
+        }
+
+        return result;
+    }
+
+    private static TenantResult NotFound(ResourceDefinition definition, Guid id) =>
+        new(TenantOutcome.NotFound, Detail: $"There is no {definition.Name} row with id {id}.");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId} activated ({Mode} on database {Database})")]
+    private partial void LogActivated(string tenantId, string mode, string database);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId} deactivated ({Reason})")]
+    private partial void LogDeactivated(string tenantId, DeactivationReason reason);
+}

@@ -1,0 +1,79 @@
+using Npgsql;
+using OrleansTenants.Grains.Crm;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace OrleansTenants.Grains.Tenants;
+
+/// <summary>
+/// The walls around every tenant call: the tenant's concurrency limit (429 when full), a circuit breaker so a
+/// dead database is answered 503 at once instead of being hammered, and the mapping of failures to outcomes.
+/// </summary>
+internal sealed class TenantGuard : IDisposable
+{
+    private readonly SemaphoreSlim _slots;
+    private readonly ResiliencePipeline _breaker;
+    private readonly TenantDataOptions _options;
+
+    public TenantGuard(int maxConcurrency, TenantDataOptions options, TimeProvider time)
+    {
+        _options = options;
+        _slots = new SemaphoreSlim(maxConcurrency, maxConcurrency);
+        _breaker = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = 0.5,
+                MinimumThroughput = options.BreakerMinimumThroughput,
+                SamplingDuration = options.BreakerSamplingDuration,
+                BreakDuration = options.BreakerDuration,
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(TenantDatabaseErrors.IsUnavailable),
+            })
+            .Build();
+    }
+
+    public async Task<TenantResult> RunAsync(Func<CancellationToken, Task<TenantResult>> operation, CancellationToken cancellationToken)
+    {
+        if (!await _slots.WaitAsync(_options.ConcurrencyWait, cancellationToken))
+        {
+            return new TenantResult(TenantOutcome.TooManyRequests, Detail: "The tenant's concurrency limit is reached.", RetryAfterSeconds: 1);
+        }
+
+        try
+        {
+            return await _breaker.ExecuteAsync(static async (run, ct) => await run(ct), operation, cancellationToken);
+        }
+        catch (BrokenCircuitException broken)
+        {
+            return Unavailable("The tenant's database is unreachable; calls are paused briefly.", broken.RetryAfter ?? _options.BreakerDuration);
+        }
+        catch (CrmValidationException invalid)
+        {
+            return new TenantResult(TenantOutcome.Invalid, Detail: invalid.Message, Errors: invalid.ToErrorMap());
+        }
+        catch (CrmConflictException conflict)
+        {
+            return new TenantResult(TenantOutcome.Conflict, Detail: conflict.Message);
+        }
+        catch (CrmIdempotencyConflictException mismatch)
+        {
+            return new TenantResult(TenantOutcome.IdempotencyMismatch, Detail: mismatch.Message);
+        }
+        catch (Exception ex) when (TenantDatabaseErrors.IsStatementTimeout(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            return Unavailable($"The query ran longer than the tenant's statement timeout ({_options.StatementTimeout.TotalSeconds:0.#} s).", TimeSpan.FromSeconds(1));
+        }
+        catch (Exception ex) when (ex is NpgsqlException && TenantDatabaseErrors.IsUnavailable(ex))
+        {
+            return Unavailable($"The tenant's database is unreachable ({TenantDatabaseErrors.Describe(ex)}).", _options.BreakerDuration);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    public void Dispose() => _slots.Dispose();
+
+    private static TenantResult Unavailable(string detail, TimeSpan retryAfter) =>
+        new(TenantOutcome.DatabaseUnavailable, Detail: detail, RetryAfterSeconds: Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)));
+}

@@ -1,0 +1,66 @@
+using OrleansTenants.Api;
+using OrleansTenants.Silo.Embedded;
+
+namespace OrleansTenants.Silo;
+
+/// <summary>
+/// A silo process's composition: the embedded catalog when none is configured, the runtime, grains and API,
+/// and the start-up work (migrations, demo). Program runs it; tests start it in process.
+/// </summary>
+public sealed class SiloApplication : IAsyncDisposable
+{
+    private readonly ILoggerFactory _startupLoggers;
+
+    private SiloApplication(WebApplication app, EmbeddedCatalog? embedded, DemoBanner? banner, ILoggerFactory startupLoggers)
+    {
+        _startupLoggers = startupLoggers;
+        App = app;
+        Embedded = embedded;
+        Banner = banner;
+    }
+
+    public WebApplication App { get; }
+
+    public EmbeddedCatalog? Embedded { get; }
+
+    /// <summary>What to print once the silo listens, in the embedded default.</summary>
+    public DemoBanner? Banner { get; }
+
+    public static async Task<SiloApplication> CreateAsync(string[] args, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        // Outlives the host's own logging: the embedded server logs its stop after the host is gone.
+        var startupLoggers = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole());
+        var embedded = await EmbeddedCatalog.StartIfUnconfiguredAsync(builder.Configuration, startupLoggers.CreateLogger("OrleansTenants.Silo"), cancellationToken);
+        try
+        {
+            builder.Services.AddSiloHost(builder.Configuration);
+            var app = builder.Build();
+            app.UseExceptionHandler();
+            app.MapTenantApi();
+            var banner = await app.Services.GetRequiredService<CatalogStartup>().RunAsync(embedded, cancellationToken);
+            return new SiloApplication(app, embedded, banner, startupLoggers);
+        }
+        catch
+        {
+            if (embedded is not null)
+            {
+                await embedded.DisposeAsync();
+            }
+
+            startupLoggers.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.DisposeAsync();
+        if (Embedded is not null)
+        {
+            await Embedded.DisposeAsync();
+        }
+
+        _startupLoggers.Dispose();
+    }
+}
