@@ -22,12 +22,14 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     private readonly string _root;
     private readonly ILoggerFactory _loggers;
+    private readonly string? _npgsqlOptions;
     private readonly List<IHost> _hosts = [];
     private EmbeddedPostgres? _postgres;
     private bool _disposed;
 
-    private BenchCluster(string root, ILoggerFactory loggers)
+    private BenchCluster(string root, ILoggerFactory loggers, string? npgsqlOptions)
     {
+        _npgsqlOptions = npgsqlOptions;
         _root = root;
         _loggers = loggers;
     }
@@ -46,7 +48,8 @@ internal sealed class BenchCluster : IAsyncDisposable
     /// <summary>How long stopping the hosts took (silos deactivate and unregister every activation).</summary>
     public TimeSpan ShutdownTime { get; private set; }
 
-    public static async Task<BenchCluster> StartAsync(ILoggerFactory loggers, CancellationToken cancellationToken)
+    /// <param name="npgsqlOptions">Appended to the cluster database's connection string (say, <c>Max Auto Prepare=20</c>), to try settings.</param>
+    public static async Task<BenchCluster> StartAsync(ILoggerFactory loggers, string? npgsqlOptions, CancellationToken cancellationToken)
     {
         // Under the system temp dir (world-traversable); the embedded server runs as `postgres` when we are root,
         // so the root itself must be searchable by others too.
@@ -56,7 +59,7 @@ internal sealed class BenchCluster : IAsyncDisposable
             File.SetUnixFileMode(root, File.GetUnixFileMode(root) | UnixFileMode.OtherExecute);
         }
 
-        var cluster = new BenchCluster(root, loggers);
+        var cluster = new BenchCluster(root, loggers, npgsqlOptions);
         try
         {
             await cluster.StartAllAsync(cancellationToken);
@@ -126,7 +129,7 @@ internal sealed class BenchCluster : IAsyncDisposable
             await create.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        ConnectionString = _postgres.GetConnectionString(Database);
+        ConnectionString = _postgres.GetConnectionString(Database) + (string.IsNullOrWhiteSpace(_npgsqlOptions) ? "" : ";" + _npgsqlOptions);
 
         // One silo first: it applies the cluster schema, so the second and the client find it in place.
         var siloA = await StartHostAsync(SiloA, client: false, cancellationToken);

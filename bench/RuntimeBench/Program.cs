@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using OrleansTenants.RuntimeBench;
 
@@ -13,21 +12,23 @@ var rounds = new Option<int>("--rounds")
     Description = "The echo and client scenarios alternate (A B B A ...) in this many rounds of duration/rounds each, so a change in the machine's load hits both alike",
     DefaultValueFactory = _ => 2,
 };
-var variations = new Option<bool>("--client-variations") { Description = "Also run the echo baseline with variations of the HTTP client settings" };
+var variations = new Option<bool>("--client-variations") { Description = "Diagnostics: also run 1-caller and 4-connection variants of the echo and client scenarios" };
+var allocations = new Option<bool>("--alloc-profile") { Description = "Diagnostics: sample allocations by type during the client and echo scenarios and compare them" };
+var npgsql = new Option<string?>("--npgsql") { Description = "Extra Npgsql connection string options for the cluster database, e.g. \"Max Auto Prepare=20\"" };
 var json = new Option<FileInfo?>("--json") { Description = "Write the summary as JSON to this file" };
 var root = new RootCommand("Benchmark of the grain runtime: local calls, client → silo over HTTP/2 against a bare Kestrel echo, activation rate.")
 {
-    duration, warmup, concurrency, activationConcurrency, rounds, variations, json,
+    duration, warmup, concurrency, activationConcurrency, rounds, variations, allocations, npgsql, json,
 };
 root.SetAction((parse, cancellationToken) => Bench.RunAsync(
     parse.GetValue(duration), parse.GetValue(warmup), parse.GetValue(concurrency), parse.GetValue(activationConcurrency),
-    parse.GetValue(rounds), parse.GetValue(variations), parse.GetValue(json), cancellationToken));
+    parse.GetValue(rounds), parse.GetValue(variations), parse.GetValue(allocations), parse.GetValue(npgsql), parse.GetValue(json), cancellationToken));
 return await root.Parse(args).InvokeAsync();
 
 internal static class Bench
 {
     public static async Task<int> RunAsync(
-        double durationSeconds, double warmupSeconds, int concurrency, int activationConcurrency, int rounds, bool clientVariations, FileInfo? json, CancellationToken cancellationToken)
+        double durationSeconds, double warmupSeconds, int concurrency, int activationConcurrency, int rounds, bool clientVariations, bool allocationProfile, string? npgsqlOptions, FileInfo? json, CancellationToken cancellationToken)
     {
         if (durationSeconds <= 0 || warmupSeconds < 0 || concurrency < 1 || activationConcurrency < 1 || rounds < 1)
         {
@@ -39,13 +40,14 @@ internal static class Bench
         Console.WriteLine(Report.Machine(machine));
         var timing = new Timing(TimeSpan.FromSeconds(warmupSeconds), TimeSpan.FromSeconds(durationSeconds));
         var (requestBytes, responseBytes) = EchoClient.BodySizes(new EchoEnvelope("bench/client-0", Scenarios.EchoMethod, 0, [new BenchRequest(1, Scenarios.Text)]));
-        var settings = new BenchSettings(durationSeconds, warmupSeconds, concurrency, activationConcurrency, rounds, requestBytes, responseBytes);
+        var settings = new BenchSettings(durationSeconds, warmupSeconds, concurrency, activationConcurrency, rounds, requestBytes, responseBytes, npgsqlOptions);
         Console.WriteLine($"duration {durationSeconds} s + warm-up {warmupSeconds} s per scenario; {concurrency} callers, {activationConcurrency} for activations; " +
-            $"bodies: request {requestBytes} B, reply {responseBytes} B (grain call and echo alike)");
+            $"bodies: request {requestBytes} B, reply {responseBytes} B (grain call and echo alike)" +
+            (npgsqlOptions is null ? "" : $"; cluster database connection string + \"{npgsqlOptions}\""));
 
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         var startup = Stopwatch.StartNew();
-        var cluster = await BenchCluster.StartAsync(loggers, cancellationToken);
+        var cluster = await BenchCluster.StartAsync(loggers, npgsqlOptions, cancellationToken);
         var results = new List<ScenarioResult>();
         long directoryEntries;
         try
@@ -96,6 +98,11 @@ internal static class Bench
                 Record($"echo, {concurrency} callers, 4 connections", Scenarios.EchoPath, concurrency, await run.EchoAsync(concurrency, connections: 4));
             }
 
+            if (allocationProfile)
+            {
+                await ProfileAllocationsAsync(run.With(timing with { Warmup = TimeSpan.Zero }), localKeys, clientKeys, concurrency);
+            }
+
             Record($"activation, {activationConcurrency} callers", Scenarios.ActivationPath, activationConcurrency, await run.ActivationAsync(activationConcurrency));
             directoryEntries = await cluster.CountDirectoryEntriesAsync(cancellationToken);
 
@@ -125,6 +132,22 @@ internal static class Bench
         {
             await cluster.DisposeAsync();
         }
+    }
+
+    // Runs after the measured scenarios (everything is warm), in windows of its own: listening to the runtime's events costs time.
+    private static async Task ProfileAllocationsAsync(Scenarios run, List<string> localKeys, List<string> clientKeys, int concurrency)
+    {
+        using var profile = new AllocationProfile();
+        profile.Start();
+        var local = profile.Stop((await run.LocalAsync(localKeys, 1)).Histogram.Count);
+        Console.WriteLine("allocations by type, local, 1 caller (estimated from GC allocation ticks):");
+        Console.WriteLine(AllocationProfile.Top(local));
+        profile.Start();
+        var grain = profile.Stop((await run.ClientAsync(clientKeys, concurrency)).Histogram.Count);
+        profile.Start();
+        var echo = profile.Stop((await run.EchoAsync(concurrency)).Histogram.Count);
+        Console.WriteLine($"allocations by type, {concurrency} callers, client → silo vs echo (estimated from GC allocation ticks):");
+        Console.WriteLine(AllocationProfile.Compare(grain, echo));
     }
 
     private static List<string> Notes(Timing timing, int concurrency, int activationConcurrency, long directoryEntries) =>

@@ -36,7 +36,7 @@ internal sealed record MachineInfo(
 }
 
 internal sealed record BenchSettings(
-    double DurationSeconds, double WarmupSeconds, int Concurrency, int ActivationConcurrency, int Rounds, int RequestBytes, int ResponseBytes);
+    double DurationSeconds, double WarmupSeconds, int Concurrency, int ActivationConcurrency, int Rounds, int RequestBytes, int ResponseBytes, string? NpgsqlOptions);
 
 internal sealed record BenchSummary(
     MachineInfo Machine,

@@ -35,7 +35,6 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<DatabaseProvisioner>();
         services.AddSingleton<TenantConfigurationLoader>();
-        services.AddSingleton<TenantAdministration>();
         return services;
     }
 
@@ -44,6 +43,7 @@ public static class GrainsServiceCollectionExtensions
     {
         builder.Services.AddOptions<TenantDataOptions>().Bind(configuration.GetSection(TenantDataOptions.SectionName));
         builder.Services.AddSingleton<SharedDataSources>();
+        builder.Services.AddSingleton<TenantAdministration>();
         return builder
             .AddGrain<ITenantGrain, TenantGrain>()
             .AddJsonTypeInfo(TenantGrainsJsonContext.Default);

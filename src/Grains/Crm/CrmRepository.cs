@@ -29,7 +29,7 @@ public static class CrmRepository
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
 
         var buffer = new ArrayBufferWriter<byte>(16 * 1024);
-        using var writer = new Utf8JsonWriter(buffer);
+        using var writer = new Utf8JsonWriter(buffer, CrmRowWriter.WriterOptions);
         writer.WriteStartObject();
         writer.WriteStartArray("items");
         var count = 0;
@@ -159,7 +159,7 @@ public static class CrmRepository
             }
 
             var buffer = new ArrayBufferWriter<byte>(1024);
-            using (var writer = new Utf8JsonWriter(buffer))
+            using (var writer = new Utf8JsonWriter(buffer, CrmRowWriter.WriterOptions))
             {
                 CrmRowWriter.WriteRow(writer, reader, resource);
             }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Npgsql;
 
@@ -10,6 +11,12 @@ namespace OrleansTenants.Grains.Crm;
 /// </summary>
 internal static class CrmRowWriter
 {
+    /// <summary>
+    /// Responses are application/json for API clients, never inlined into HTML, so characters such as '+' and
+    /// non-ASCII letters are written as they are rather than as \u escapes.
+    /// </summary>
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static void WriteRow(Utf8JsonWriter writer, NpgsqlDataReader reader, ResourceDefinition resource)
     {
         Span<char> text = stackalloc char[32];

@@ -1,0 +1,118 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Abstractions;
+using OrleansTenants.Grains.Provisioning;
+using OrleansTenants.Silo;
+using OrleansTenants.TestSupport;
+using Xunit;
+
+namespace OrleansTenants.Api.Tests;
+
+/// <summary>
+/// Silos as a user runs them (the Silo's own composition, real Kestrel on loopback ports) on a fresh catalog
+/// database of the test server, with tenants in every placement mode created through the admin API.
+/// </summary>
+public sealed class ApiCluster : IAsyncLifetime
+{
+    public const string AdminKey = "test-admin-key-0123456789";
+    private static readonly string EncryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    private readonly List<SiloApplication> _silos = [];
+
+    public PostgresTestServer Server { get; private set; } = null!;
+
+    public string CatalogDatabase { get; private set; } = null!;
+
+    public string CatalogConnectionString => Server.GetConnectionString(CatalogDatabase);
+
+    public IReadOnlyList<HttpClient> Silos => _clients;
+
+    public HttpClient Admin { get; private set; } = null!;
+
+    private readonly List<HttpClient> _clients = [];
+
+    public async Task InitializeAsync()
+    {
+        Server = await PostgresTestServer.GetAsync();
+        CatalogDatabase = await Server.CreateDatabaseAsync("catalog");
+        for (var i = 0; i < 2; i++)
+        {
+            await StartSiloAsync();
+        }
+
+        Admin = NewClient(_clients[0].BaseAddress!, AdminKey);
+
+        // Single mode lives in the catalog's database, reached as an application role that owns nothing.
+        var app = await new DatabaseProvisioner(NullLogger<DatabaseProvisioner>.Instance).CreateApplicationRoleAsync(CatalogConnectionString, CatalogDatabase, CancellationToken.None);
+        await PostAsync("/admin/databases", new { name = "main", connectionString = app, migrationConnectionString = CatalogConnectionString });
+    }
+
+    public async Task<HttpClient> StartSiloAsync()
+    {
+        var silo = await SiloApplication.CreateAsync(
+        [
+            "--urls", "http://127.0.0.1:0",
+            $"--ConnectionStrings:Catalog={CatalogConnectionString}",
+            $"--Admin:ApiKey={AdminKey}",
+            $"--Encryption:Keys:k1={EncryptionKey}",
+            "--Silo:HeartbeatPeriod=00:00:00.500",
+            "--Silo:ProbePeriod=00:00:00.500",
+            "--Silo:DeathTimeout=00:00:03",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        await silo.App.StartAsync();
+        _silos.Add(silo);
+        var client = new HttpClient { BaseAddress = new Uri(silo.App.Urls.First()) };
+        _clients.Add(client);
+        return client;
+    }
+
+    /// <summary>Creates a tenant with the given placement and returns an API key for it.</summary>
+    public async Task<string> CreateTenantAsync(string id, object placement)
+    {
+        await PostAsync("/admin/tenants", new { id, name = $"Tenant {id}", industry = "Testing", placement });
+        var key = await PostAsync($"/admin/tenants/{id}/api-keys", new { name = "tests" });
+        return key["key"]!.GetValue<string>();
+    }
+
+    public async Task<JsonNode> PostAsync(string path, object body)
+    {
+        using var response = await Admin.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {text}");
+        }
+
+        return JsonNode.Parse(text)!;
+    }
+
+    public static HttpClient NewClient(Uri baseAddress, string key)
+    {
+        var client = new HttpClient { BaseAddress = baseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    public HttpClient TenantClient(string key, int silo = 0) => NewClient(_clients[silo].BaseAddress!, key);
+
+    public async Task DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+
+        Admin?.Dispose();
+        foreach (var silo in _silos)
+        {
+            await silo.DisposeAsync();
+        }
+
+        await Server.DropDatabaseAsync(CatalogDatabase);
+    }
+
+    public static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();
+}
