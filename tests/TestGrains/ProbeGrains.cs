@@ -17,6 +17,10 @@ public interface ICounterGrain : IGrainWithStringKey
     Task DeactivateAsync();
 
     Task FailAsync(string message);
+
+    /// <summary>Waits until the call is cancelled, and records that the grain saw the cancellation.</summary>
+    [AlwaysInterleave]
+    Task WaitForCancellationAsync(string probe, CancellationToken cancellationToken);
 }
 
 public sealed class CounterGrain : Grain, ICounterGrain, IAsyncDisposable
@@ -50,6 +54,19 @@ public sealed class CounterGrain : Grain, ICounterGrain, IAsyncDisposable
 
     public Task FailAsync(string message) => throw new InvalidOperationException(message);
 
+    public async Task WaitForCancellationAsync(string probe, CancellationToken cancellationToken)
+    {
+        GrainProbe.Waiting(probe);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        finally
+        {
+            GrainProbe.Cancelled(probe);
+        }
+    }
+
     public ValueTask DisposeAsync()
     {
         GrainProbe.Disposed(GetPrimaryKeyString());
@@ -65,7 +82,18 @@ public static class GrainProbe
     private static readonly ConcurrentDictionary<string, TaskCompletionSource> DisposeSignals = new();
     private static readonly ConcurrentDictionary<string, (TaskCompletionSource Entered, TaskCompletionSource Release)> DeactivationGates = new();
 
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource> WaitingSignals = new();
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource> CancelledSignals = new();
+
     public static int Activations(string key) => ActivationCounts.GetValueOrDefault(key);
+
+    public static Task WhenWaiting(string probe) => WaitingSignals.GetOrAdd(probe, _ => New()).Task;
+
+    public static Task WhenCancelled(string probe) => CancelledSignals.GetOrAdd(probe, _ => New()).Task;
+
+    internal static void Waiting(string probe) => WaitingSignals.GetOrAdd(probe, _ => New()).TrySetResult();
+
+    internal static void Cancelled(string probe) => CancelledSignals.GetOrAdd(probe, _ => New()).TrySetResult();
 
     public static Task<DeactivationReason> WhenDeactivated(string key) => DeactivationSignal(key).Task;
 
