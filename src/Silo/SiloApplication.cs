@@ -55,6 +55,8 @@ public sealed class SiloApplication : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Disposing a host does not stop it: stop first, so the silo leaves the cluster gracefully.
+        await App.StopAsync();
         await App.DisposeAsync();
         if (Embedded is not null)
         {

@@ -11,17 +11,6 @@ internal sealed class ActivationCollector(TimeSpan quantum)
     private readonly SortedDictionary<long, HashSet<ActivationData>> _buckets = [];
     private readonly long _quantumTicks = quantum > TimeSpan.Zero ? quantum.Ticks : throw new ArgumentOutOfRangeException(nameof(quantum));
 
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _buckets.Values.Sum(b => b.Count);
-            }
-        }
-    }
-
     /// <summary>Files the activation to become collectable at <paramref name="due"/> (rounded up to the quantum).</summary>
     public void Schedule(ActivationData activation, DateTimeOffset due)
     {

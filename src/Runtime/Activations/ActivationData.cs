@@ -51,8 +51,6 @@ internal sealed class ActivationData : IGrainContext
 
     public Grain Instance => _instance ?? throw new InvalidOperationException("The activation has no grain instance.");
 
-    public bool HasInstance => _instance is not null;
-
     public async Task<object?> InvokeAsync(GrainMethod method, object?[] arguments, CancellationToken cancellationToken)
     {
         await _activated.Task.WaitAsync(cancellationToken);

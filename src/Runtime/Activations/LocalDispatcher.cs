@@ -12,14 +12,9 @@ namespace OrleansTenants.Runtime.Activations;
 /// </summary>
 internal sealed class LocalDispatcher(ActivationManager activations, LocalSilo silo, RuntimeCounters counters)
 {
-    private long _inFlight;
-
-    public long InFlight => Interlocked.Read(ref _inFlight);
-
     public async Task<object?> DispatchAsync(GrainId grainId, GrainType grainType, GrainMethod method, object?[] arguments, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        Interlocked.Increment(ref _inFlight);
         var failed = true;
         try
         {
@@ -45,7 +40,6 @@ internal sealed class LocalDispatcher(ActivationManager activations, LocalSilo s
         }
         finally
         {
-            Interlocked.Decrement(ref _inFlight);
             counters.CallCompleted(started, failed);
         }
     }

@@ -1,0 +1,19 @@
+using System.CommandLine;
+
+namespace OrleansTenants.Cli;
+
+/// <summary>The admin CLI. <see cref="RunAsync(string[], TextWriter, TextWriter)"/> runs it in process (tests do).</summary>
+internal static class Program
+{
+    public static Task<int> Main(string[] args) => RunAsync(args, Console.Out, Console.Error);
+
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) =>
+        RunAsync(args, CliContext.FromProcess(output, error));
+
+    public static Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var root = new CliCommands(context).Build();
+        return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = context.Output, Error = context.Error }, cancellationToken);
+    }
+}
