@@ -25,6 +25,12 @@ public sealed class TenantDataOptions
     /// <summary>How long an open circuit answers 503 before one trial call is let through.</summary>
     public TimeSpan BreakerDuration { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>A replica whose replay trails the primary by more than this many WAL bytes gets no reads.</summary>
+    public long MaxReplicaLagBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How often replica lag is measured (on the read path, at most once per interval).</summary>
+    public TimeSpan ReplicaLagCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>After a write, this tenant's reads go to the primary for this long (read-your-own-writes).</summary>
     public TimeSpan ReadYourWritesWindow { get; set; } = TimeSpan.FromSeconds(5);
 }

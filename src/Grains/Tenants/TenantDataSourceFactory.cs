@@ -22,7 +22,7 @@ internal static class TenantDataSourceFactory
         if (settings.Replicas.Count == 0)
         {
             var dataSource = NpgsqlDataSource.Create(primary.ConnectionString);
-            return new TenantDataSource(dataSource, dataSource, dataSource);
+            return new TenantDataSource(dataSource, dataSource, dataSource, null);
         }
 
         // One multi-host pool over primary and replicas; the hosts must share the credentials of the primary.
@@ -30,21 +30,21 @@ internal static class TenantDataSourceFactory
         primary.Host = string.Join(',', hosts);
         primary.HostRecheckSeconds = 2;
         var multiHost = new NpgsqlDataSourceBuilder(primary.ConnectionString).BuildMultiHost();
-        return new TenantDataSource(
-            multiHost,
-            multiHost.WithTargetSession(TargetSessionAttributes.Primary),
-            multiHost.WithTargetSession(TargetSessionAttributes.PreferStandby));
+        var writes = multiHost.WithTargetSession(TargetSessionAttributes.Primary);
+        var reads = multiHost.WithTargetSession(TargetSessionAttributes.PreferStandby);
+        return new TenantDataSource(multiHost, writes, reads, new ReplicaLagMonitor(writes, reads, options.MaxReplicaLagBytes, options.ReplicaLagCheckInterval));
     }
 
     private static string HostOf(NpgsqlConnectionStringBuilder builder) => $"{builder.Host}:{builder.Port}";
 }
 
 /// <summary>A database's pool with its write (primary) and read (standby preferred) views; disposing closes the pool.</summary>
-internal sealed class TenantDataSource(NpgsqlDataSource owner, NpgsqlDataSource primary, NpgsqlDataSource reads) : IAsyncDisposable
+internal sealed class TenantDataSource(NpgsqlDataSource owner, NpgsqlDataSource primary, NpgsqlDataSource reads, ReplicaLagMonitor? lag) : IAsyncDisposable
 {
     public NpgsqlDataSource Primary { get; } = primary;
 
-    public NpgsqlDataSource Reads { get; } = reads;
+    /// <summary>Where a read goes: a replica when there is one that keeps up, else the primary.</summary>
+    public NpgsqlDataSource ForReads() => lag is not null && lag.ReplicasUsable() ? reads : Primary;
 
     public ValueTask DisposeAsync() => owner.DisposeAsync();
 }

@@ -136,7 +136,7 @@ public sealed partial class TenantGrain(
         }
 
         var readFromPrimary = write || time.GetElapsedTime(Interlocked.Read(ref _lastWrite)) < _options.ReadYourWritesWindow;
-        var dataSource = readFromPrimary ? _lease.DataSource.Primary : _lease.DataSource.Reads;
+        var dataSource = readFromPrimary ? _lease.DataSource.Primary : _lease.DataSource.ForReads();
         var result = await _guard.RunAsync(
             async ct =>
             {
