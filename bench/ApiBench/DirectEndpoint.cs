@@ -6,7 +6,8 @@ namespace OrleansTenants.ApiBench;
 
 /// <summary>
 /// The floor: a bare minimal-API endpoint on one NpgsqlDataSource running the same statement the grain runs
-/// (same transaction, same app.tenant_id for row-level security, same JSON), with no tenancy logic around it.
+/// (same transaction, same app.tenant_id for row-level security, same JSON, same pool and statement preparation),
+/// with no tenancy logic around it.
 /// </summary>
 internal static class DirectEndpoint
 {
@@ -21,7 +22,7 @@ internal static class DirectEndpoint
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxPoolSize }.ConnectionString);
+        var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxPoolSize, MaxAutoPrepare = 64 }.ConnectionString);
         builder.Services.AddSingleton(dataSource);
         var app = builder.Build();
         app.MapGet("/direct/{tenant}/accounts/{id:guid}", (string tenant, Guid id, NpgsqlDataSource db, HttpContext context) => GetAsync(db, tenant, id, context));

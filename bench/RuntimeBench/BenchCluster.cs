@@ -48,6 +48,9 @@ internal sealed class BenchCluster : IAsyncDisposable
     /// <summary>How long stopping the hosts took (silos deactivate and unregister every activation).</summary>
     public TimeSpan ShutdownTime { get; private set; }
 
+    /// <summary>Directory entries left after the silos stopped gracefully (should be 0), or null if it could not be read.</summary>
+    public long? EntriesAfterShutdown { get; private set; }
+
     /// <param name="npgsqlOptions">Appended to the cluster database's connection string (say, <c>Max Auto Prepare=20</c>), to try settings.</param>
     public static async Task<BenchCluster> StartAsync(ILoggerFactory loggers, string? npgsqlOptions, CancellationToken cancellationToken)
     {
@@ -97,6 +100,15 @@ internal sealed class BenchCluster : IAsyncDisposable
 
         await Task.WhenAll(_hosts.Take(_hosts.Count - 1).Select(StopQuietlyAsync));
         ShutdownTime = stopping.Elapsed;
+        try
+        {
+            EntriesAfterShutdown = _postgres is null ? null : await CountDirectoryEntriesAsync(CancellationToken.None);
+        }
+        catch (NpgsqlException)
+        {
+            EntriesAfterShutdown = null;
+        }
+
         foreach (var host in _hosts)
         {
             host.Dispose();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using OrleansTenants.RuntimeBench;
 
@@ -9,8 +10,8 @@ var concurrency = new Option<int>("--concurrency") { Description = "Concurrent c
 var activationConcurrency = new Option<int>("--activation-concurrency") { Description = "Concurrent callers in the activation scenario", DefaultValueFactory = _ => 16 };
 var rounds = new Option<int>("--rounds")
 {
-    Description = "The echo and client scenarios alternate (A B B A ...) in this many rounds of duration/rounds each, so a change in the machine's load hits both alike",
-    DefaultValueFactory = _ => 2,
+    Description = "The echo and client scenarios alternate (A B B A ...) in this many rounds of duration/rounds each (1 s warm-up each), so a change in the machine's load hits both alike",
+    DefaultValueFactory = _ => 4,
 };
 var variations = new Option<bool>("--client-variations") { Description = "Diagnostics: also run 1-caller and 4-connection variants of the echo and client scenarios" };
 var allocations = new Option<bool>("--alloc-profile") { Description = "Diagnostics: sample allocations by type during the client and echo scenarios and compare them" };
@@ -72,8 +73,12 @@ internal static class Bench
             Record($"local, {concurrency} callers, 1 grain each", Scenarios.LocalPath, concurrency, await run.LocalAsync(localKeys, concurrency));
             Record($"local, {concurrency} callers, 1 shared grain", Scenarios.LocalPath, concurrency, await run.LocalAsync(localKeys[..1], concurrency));
 
-            // The pair behind the ratio alternates A B B A ..., so drift in the machine's load hits both alike.
-            var pair = run.With(timing with { Duration = timing.Duration / rounds });
+            // The pair behind the ratio: first both HTTP paths are primed (JIT tiering of Kestrel's and HttpClient's HTTP/2
+            // code would otherwise penalize whichever runs first), then they alternate A B B A ... in short rounds, so a
+            // change in the machine's load hits both alike.
+            await run.With(timing with { Duration = TimeSpan.Zero }).EchoAsync(concurrency);
+            await run.With(timing with { Duration = TimeSpan.Zero }).ClientAsync(clientKeys, concurrency);
+            var pair = run.With(new Timing(TimeSpan.FromSeconds(Math.Min(1, warmupSeconds)), timing.Duration / rounds));
             var echoRounds = new List<Measurement>();
             var grainRounds = new List<Measurement>();
             for (var round = 0; round < rounds; round++)
@@ -107,21 +112,25 @@ internal static class Bench
             directoryEntries = await cluster.CountDirectoryEntriesAsync(cancellationToken);
 
             var ratio = grainResult.CallsPerSecond / echoResult.CallsPerSecond;
+            // Calls per CPU-second: less sensitive than calls/s to other programs taking the cores during one scenario.
+            var cpuRatio = echoResult.CpuUsPerCall / grainResult.CpuUsPerCall;
             Console.WriteLine();
             Console.WriteLine(Report.Table(results));
             Console.WriteLine($"grain/echo throughput ratio ({concurrency} callers): {ratio:F2} (target >= 0.5; per round: {string.Join(", ", roundRatios)}); " +
-                $"p50 {grainResult.P50Us:N0} µs vs {echoResult.P50Us:N0} µs, p99 {grainResult.P99Us:N0} µs vs {echoResult.P99Us:N0} µs");
-            var notes = Notes(timing, concurrency, activationConcurrency, directoryEntries);
+                $"p50 {grainResult.P50Us:N0} µs vs {echoResult.P50Us:N0} µs, p99 {grainResult.P99Us:N0} µs vs {echoResult.P99Us:N0} µs; " +
+                $"per CPU-second (process CPU per call, echo/grain): {cpuRatio:F2}");
+            var notes = Notes(timing, rounds, concurrency, activationConcurrency, directoryEntries);
             foreach (var note in notes)
             {
                 Console.WriteLine($"- {note}");
             }
 
             await cluster.DisposeAsync();
-            Console.WriteLine($"- shutdown of the silos with {directoryEntries:N0} directory entries took {cluster.ShutdownTime.TotalSeconds:F1} s");
+            Console.WriteLine($"- graceful shutdown of the silos with {directoryEntries:N0} directory entries took {cluster.ShutdownTime.TotalSeconds:F1} s; " +
+                $"entries left afterwards: {cluster.EntriesAfterShutdown?.ToString("N0", CultureInfo.InvariantCulture) ?? "(could not read)"}");
             if (json is not null)
             {
-                var summary = new BenchSummary(machine, settings, results, ratio, roundRatios, directoryEntries, cluster.ShutdownTime.TotalSeconds, notes);
+                var summary = new BenchSummary(machine, settings, results, ratio, roundRatios, cpuRatio, directoryEntries, cluster.ShutdownTime.TotalSeconds, cluster.EntriesAfterShutdown, notes);
                 await Report.WriteJsonAsync(json, summary, cancellationToken);
                 Console.WriteLine($"- JSON summary written to {json.FullName}");
             }
@@ -150,10 +159,11 @@ internal static class Bench
         Console.WriteLine(AllocationProfile.Compare(grain, echo));
     }
 
-    private static List<string> Notes(Timing timing, int concurrency, int activationConcurrency, long directoryEntries) =>
+    private static List<string> Notes(Timing timing, int rounds, int concurrency, int activationConcurrency, long directoryEntries) =>
     [
         $"closed loop: each caller sends its next call when the previous one returns; {timing.Warmup.TotalSeconds} s warm-up excluded " +
-            "(every scenario and round warms up); a call counts when it completes inside the measured window; latency is per call, caller side",
+            $"(echo/client: both primed {timing.Warmup.TotalSeconds} s, then {rounds} alternating rounds of {timing.Duration.TotalSeconds / rounds:0.##} s, " +
+            "1 s warm-up each); a call counts when it completes inside the measured window; latency is per call, caller side",
         "percentiles from a log-linear histogram (within 1.6 %); CPU and alloc are process-wide: callers, client, both silos and the echo " +
             "server share this process and its cores, and CPU includes the thread pool's spin-waiting (it overstates work when callers are few)",
         "CPU % and PG CPU % are of all cores; host busy % is the whole machine (/proc/stat): well above CPU % + PG CPU % means " +

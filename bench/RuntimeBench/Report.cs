@@ -44,8 +44,10 @@ internal sealed record BenchSummary(
     IReadOnlyList<ScenarioResult> Scenarios,
     double GrainToEchoThroughputRatio,
     IReadOnlyList<double> RatioPerRound,
+    double GrainToEchoCallsPerCpuSecondRatio,
     long DirectoryEntriesAfterRun,
     double ShutdownSeconds,
+    long? DirectoryEntriesAfterShutdown,
     IReadOnlyList<string> Notes);
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

@@ -8,7 +8,7 @@ namespace OrleansTenants.RuntimeBench;
 /// </summary>
 internal sealed class Scenarios(BenchCluster cluster, EchoServer echo, Timing timing, HostMetrics metrics, CancellationToken cancellationToken)
 {
-    /// <summary>64 characters of text: with the sequence number, a reply body of about 90 bytes.</summary>
+    /// <summary>64 characters of text: with the sequence number, a reply body of about 85 bytes.</summary>
     public static readonly string Text = new('x', 64);
 
     public const string EchoMethod = "EchoAsync(BenchRequest)";
@@ -60,10 +60,8 @@ internal sealed class Scenarios(BenchCluster cluster, EchoServer echo, Timing ti
 
     /// <summary>Every call goes to a key never used before: it activates the grain, which registers in the PostgreSQL directory.</summary>
     public Task<Measurement> ActivationAsync(int callers) =>
-        LoadRunner.MeasureAsync(callers, timing, metrics, caller =>
-        {
-            return seq => CallAsync(cluster.SiloAFactory.GetGrain<IBenchGrain>($"fresh-{caller}-{seq}"), seq);
-        }, cancellationToken);
+        LoadRunner.MeasureAsync(
+            callers, timing, metrics, caller => seq => CallAsync(cluster.SiloAFactory.GetGrain<IBenchGrain>($"fresh-{caller}-{seq}"), seq), cancellationToken);
 
     /// <summary>Keys whose activations live on <paramref name="silo"/>, found by asking each grain where it lives.</summary>
     public static async Task<List<string>> KeysOnAsync(IGrainFactory factory, string prefix, string silo, int count, int maxProbes = 10_000)

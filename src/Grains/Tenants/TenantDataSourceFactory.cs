@@ -17,6 +17,9 @@ internal static class TenantDataSourceFactory
             MaxPoolSize = maxPoolSize,
             Timeout = Math.Max(1, (int)options.ConnectTimeout.TotalSeconds),
             CommandTimeout = Math.Max(1, (int)options.StatementTimeout.TotalSeconds) + 2,
+
+            // The registry produces a small, fixed set of statements per resource: worth preparing.
+            MaxAutoPrepare = 64,
         };
 
         if (settings.Replicas.Count == 0)

@@ -170,8 +170,9 @@ internal sealed partial class ActivationManager(
 
         await DisposeQuietlyAsync(activation.Instance);
 
-        // A silo declared dead has lost its entries already; the new owner's entry must not be touched.
-        if (reason != DeactivationReason.SiloDeclaredDead)
+        // A silo declared dead has lost its entries already (the new owner's must not be touched); a silo
+        // shutting down removes all of its entries in one statement once every activation is done.
+        if (reason is not (DeactivationReason.SiloDeclaredDead or DeactivationReason.SiloShutdown))
         {
             await UnregisterQuietlyAsync(activation.Address);
         }

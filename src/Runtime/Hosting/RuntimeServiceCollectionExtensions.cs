@@ -76,7 +76,9 @@ public static class RuntimeServiceCollectionExtensions
         services.AddSingleton<RendezvousPlacement>();
         services.AddSingleton<GrainLocator>();
         services.AddSingleton<IGrainFactory, GrainFactory>();
-        services.AddSingleton(sp => new ClusterDatabase(NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<SiloOptions>>().Value.ConnectionString)));
+        // Membership and directory statements repeat constantly: let Npgsql prepare them.
+        services.AddSingleton(sp => new ClusterDatabase(NpgsqlDataSource.Create(
+            new NpgsqlConnectionStringBuilder(sp.GetRequiredService<IOptions<SiloOptions>>().Value.ConnectionString) { MaxAutoPrepare = 20 }.ConnectionString)));
         services.AddSingleton<IMembershipTable>(sp => new PostgresMembershipTable(sp.GetRequiredService<ClusterDatabase>().DataSource));
         services.AddSingleton<IGrainDirectory>(sp => new PostgresGrainDirectory(sp.GetRequiredService<ClusterDatabase>().DataSource));
     }

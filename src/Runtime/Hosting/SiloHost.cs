@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansTenants.Postgres.Migrations;
 using OrleansTenants.Runtime.Activations;
+using OrleansTenants.Runtime.Directory;
 using OrleansTenants.Runtime.Membership;
 using OrleansTenants.Runtime.Messaging;
 
@@ -20,6 +21,7 @@ internal sealed partial class SiloHost(
     MigrationRunner migrations,
     SiloTransportServer transport,
     SiloMembershipService membership,
+    IGrainDirectory directory,
     ActivationManager activations,
     LocalSilo silo,
     IServiceProvider services,
@@ -57,6 +59,7 @@ internal sealed partial class SiloHost(
         // Deactivation closes each activation's gate and waits for its running calls: that is the drain.
         var drained = activations.DeactivateAllAsync(DeactivationReason.SiloShutdown);
         await Task.WhenAny(drained, Task.Delay(options.Value.ShutdownDrainTimeout, time, CancellationToken.None));
+        await directory.UnregisterSiloAsync(silo.Address, CancellationToken.None);
 
         await _stopping.CancelAsync();
         await _collector.ContinueWith(static _ => { }, TaskScheduler.Default);

@@ -8,7 +8,15 @@ namespace OrleansTenants.Runtime.Membership;
 /// </summary>
 public sealed record SiloAddress(string Endpoint, long Generation)
 {
-    public override string ToString() => $"{Endpoint}@{Generation.ToString(CultureInfo.InvariantCulture)}";
+    // Formatted once: addresses go into every response header and cache key. Get-only properties keep
+    // `with` from producing a copy whose text no longer matches.
+    private readonly string _text = $"{Endpoint}@{Generation.ToString(CultureInfo.InvariantCulture)}";
+
+    public string Endpoint { get; } = Endpoint;
+
+    public long Generation { get; } = Generation;
+
+    public override string ToString() => _text;
 
     public static SiloAddress Parse(string value)
     {

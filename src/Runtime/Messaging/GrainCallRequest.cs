@@ -11,10 +11,19 @@ namespace OrleansTenants.Runtime.Messaging;
 /// </summary>
 internal static class GrainCallRequest
 {
+    // Reused per thread: the writer would otherwise allocate a 4 KB buffer for every call's small body.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     public static byte[] Write(GrainSerializer serializer, GrainId grainId, GrainMethod method, object?[] arguments, int hops)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
         {
             writer.WriteStartObject();
             writer.WriteString("grain", grainId.ToString());
@@ -28,6 +37,7 @@ internal static class GrainCallRequest
 
             writer.WriteEndArray();
             writer.WriteEndObject();
+            writer.Flush();
         }
 
         return buffer.WrittenSpan.ToArray();

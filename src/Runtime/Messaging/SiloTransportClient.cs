@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -13,6 +14,7 @@ namespace OrleansTenants.Runtime.Messaging;
 internal sealed class SiloTransportClient : IDisposable
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
+    private readonly ConcurrentDictionary<(string Endpoint, string Path), Uri> _uris = new();
     private readonly HttpClient _http = new(new SocketsHttpHandler
     {
         EnableMultipleHttp2Connections = true,
@@ -49,7 +51,9 @@ internal sealed class SiloTransportClient : IDisposable
             switch (response.StatusCode)
             {
                 case HttpStatusCode.OK:
-                    var servedBy = response.Headers.TryGetValues(GrainCallWire.ServedByHeader, out var served) ? SiloAddress.Parse(served.First()) : target;
+                    var servedBy = response.Headers.TryGetValues(GrainCallWire.ServedByHeader, out var served) && served.First() is var text && text != target.ToString()
+                        ? SiloAddress.Parse(text)
+                        : target;
                     return new TransportOutcome(TransportOutcomeKind.Ok, await response.Content.ReadAsByteArrayAsync(cancellationToken), servedBy);
                 case HttpStatusCode.MisdirectedRequest when response.Headers.TryGetValues(GrainCallWire.OwnerHeader, out var owner):
                     return new TransportOutcome(TransportOutcomeKind.NotHere, Silo: SiloAddress.Parse(owner.First()));
@@ -78,8 +82,8 @@ internal sealed class SiloTransportClient : IDisposable
     public void Dispose() => _http.Dispose();
 
     // HTTP/2 with prior knowledge: cleartext, no upgrade dance; the silo's endpoint speaks nothing else.
-    private static HttpRequestMessage Post(SiloAddress target, string path, byte[] body) =>
-        new(HttpMethod.Post, $"http://{target.Endpoint}{path}")
+    private HttpRequestMessage Post(SiloAddress target, string path, byte[] body) =>
+        new(HttpMethod.Post, _uris.GetOrAdd((target.Endpoint, path), static key => new Uri($"http://{key.Endpoint}{key.Path}")))
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,

@@ -158,7 +158,7 @@ public sealed class PostgresGrainDirectoryTests(ClusterDatabaseFixture cluster) 
     [Fact]
     public async Task UnregisterSilo_removes_only_that_silos_entries()
     {
-        var sameEndpointNextGeneration = SiloA with { Generation = 2 };
+        var sameEndpointNextGeneration = new SiloAddress(SiloA.Endpoint, 2);
         await cluster.AddSiloAsync(sameEndpointNextGeneration, "active");
         var onA = Enumerable.Range(0, 3).Select(i => Address(SiloA, new GrainId("tenant", $"a-{i}"))).ToList();
         var onB = Address(SiloB, new GrainId("tenant", "b"));
