@@ -7,4 +7,4 @@ if (silo.Banner is { } banner)
     silo.App.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(banner.Render(silo.App.Urls.First(), silo.App.Configuration["Admin:ApiKey"]!)));
 }
 
-await silo.App.RunAsync();
+await silo.RunAsync();

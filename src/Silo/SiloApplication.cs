@@ -10,6 +10,7 @@ namespace OrleansTenants.Silo;
 public sealed class SiloApplication : IAsyncDisposable
 {
     private readonly ILoggerFactory _startupLoggers;
+    private bool _ran;
 
     private SiloApplication(WebApplication app, EmbeddedCatalog? embedded, DemoBanner? banner, ILoggerFactory startupLoggers)
     {
@@ -53,11 +54,23 @@ public sealed class SiloApplication : IAsyncDisposable
         }
     }
 
+    /// <summary>Serves until shutdown (Ctrl-C, SIGTERM); the host is stopped and disposed when this returns.</summary>
+    public async Task RunAsync()
+    {
+        _ran = true;
+        await App.RunAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
-        // Disposing a host does not stop it: stop first, so the silo leaves the cluster gracefully.
-        await App.StopAsync();
-        await App.DisposeAsync();
+        // RunAsync stops and disposes the host itself; a host only started (tests) is stopped here first,
+        // because disposing a host does not stop it and the silo must leave the cluster gracefully.
+        if (!_ran)
+        {
+            await App.StopAsync();
+            await App.DisposeAsync();
+        }
+
         if (Embedded is not null)
         {
             await Embedded.DisposeAsync();

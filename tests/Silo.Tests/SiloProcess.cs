@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -7,47 +6,18 @@ using OrleansTenants.TestSupport;
 namespace OrleansTenants.Silo.Tests;
 
 /// <summary>The real silo executable as a child process, the way a user runs it, with its output captured.</summary>
-internal sealed class SiloProcess : IAsyncDisposable
+internal sealed class SiloProcess(DotnetProcess process, Uri baseAddress) : IAsyncDisposable
 {
-    private static readonly string SiloAssembly = Path.Combine(AppContext.BaseDirectory, "OrleansTenants.Silo.dll");
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output = new();
+    public Uri BaseAddress { get; } = baseAddress;
 
-    private SiloProcess(Process process, Uri baseAddress)
-    {
-        _process = process;
-        BaseAddress = baseAddress;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-    }
+    public int ProcessId => process.ProcessId;
 
-    public Uri BaseAddress { get; }
+    public string Output => process.Output;
 
-    public int ProcessId => _process.Id;
-
-    public string Output => string.Join('\n', _output);
-
-    public static SiloProcess Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
+    public static SiloProcess Start(string workingDirectory)
     {
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(SiloAssembly);
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add(baseAddress.ToString().TrimEnd('/'));
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[key] = value;
-        }
-
-        return new SiloProcess(Process.Start(info)!, baseAddress);
+        return new SiloProcess(DotnetProcess.Start("OrleansTenants.Silo.dll", ["--urls", baseAddress.ToString().TrimEnd('/')], workingDirectory), baseAddress);
     }
 
     /// <summary>Waits (polling with a deadline) until <c>/readyz</c> answers 200.</summary>
@@ -57,9 +27,9 @@ internal sealed class SiloProcess : IAsyncDisposable
         var waiting = Stopwatch.StartNew();
         while (true)
         {
-            if (_process.HasExited)
+            if (process.HasExited)
             {
-                throw new InvalidOperationException($"The silo exited with code {_process.ExitCode}:\n{Output}");
+                throw new InvalidOperationException($"The silo exited with code {process.ExitCode}:\n{Output}");
             }
 
             try
@@ -84,33 +54,11 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    public void Signal(int signal) => Signals.Send(_process.Id, signal);
+    public void Signal(int signal) => process.Signal(signal);
 
-    public async Task<int> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cancellation = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(cancellation.Token);
-        return _process.ExitCode;
-    }
+    public Task<int> WaitForExitAsync(TimeSpan timeout) => process.WaitForExitAsync(timeout);
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            _output.Enqueue(line);
-        }
-    }
+    public ValueTask DisposeAsync() => process.DisposeAsync();
 
     private static int FreePort()
     {

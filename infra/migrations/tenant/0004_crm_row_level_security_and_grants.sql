@@ -111,8 +111,9 @@ TO crm_app;
 -- migration forgot to secure) has row-level security enabled and forced, the
 -- tenant_isolation policy, exactly the four row privileges for crm_app, and crm_app can
 -- neither bypass row-level security nor act as the owner of the schema or a table.
--- Later migrations that add tables should end with a copy of this block.
-DO $$
+-- Later migrations that add tables end with SELECT crm.assert_tenant_isolation().
+CREATE FUNCTION crm.assert_tenant_isolation() RETURNS void
+LANGUAGE plpgsql AS $$
 DECLARE
     t record;
     app record;
@@ -183,3 +184,6 @@ BEGIN
     END LOOP;
 END
 $$;
+
+REVOKE ALL ON FUNCTION crm.assert_tenant_isolation() FROM PUBLIC;
+SELECT crm.assert_tenant_isolation();

@@ -6,9 +6,9 @@ namespace OrleansTenants.Grains.Catalog;
 /// <summary>Tenants in the catalog. Reads return no secrets; the tenant's own settings decrypt only for its grain.</summary>
 public sealed class TenantCatalog(CatalogDatabase catalog, SecretProtector protector)
 {
-    private const string SelectColumns = """
-        id, name, industry, status, placement_mode, database_name, connection_secret IS NOT NULL,
-        max_pool_size, max_concurrency, coalesce(data_tenant_id, id), created_at, updated_at
+    internal const string SelectColumns = """
+        t.id, t.name, t.industry, t.status, t.placement_mode, t.database_name, t.connection_secret IS NOT NULL,
+        t.max_pool_size, t.max_concurrency, coalesce(t.data_tenant_id, t.id), t.created_at, t.updated_at
         """;
 
     public async Task<TenantRecord> CreateAsync(TenantRegistration registration, string actor, CancellationToken cancellationToken)
@@ -22,7 +22,7 @@ public sealed class TenantCatalog(CatalogDatabase catalog, SecretProtector prote
         TenantRecord tenant;
         await using (var command = new NpgsqlCommand(
             $"""
-            INSERT INTO catalog.tenants (id, name, industry, placement_mode, database_name, connection_secret, connection_key_id)
+            INSERT INTO catalog.tenants AS t (id, name, industry, placement_mode, database_name, connection_secret, connection_key_id)
             VALUES (@id, @name, @industry, @mode, @database, @secret, @keyId)
             RETURNING {SelectColumns}
             """,
@@ -78,7 +78,7 @@ public sealed class TenantCatalog(CatalogDatabase catalog, SecretProtector prote
     public async Task<TenantRecord?> GetAsync(string id, CancellationToken cancellationToken)
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand($"SELECT {SelectColumns} FROM catalog.tenants WHERE id = @id", db);
+        await using var command = new NpgsqlCommand($"SELECT {SelectColumns} FROM catalog.tenants t WHERE t.id = @id", db);
         command.Parameters.AddWithValue("id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
@@ -87,7 +87,7 @@ public sealed class TenantCatalog(CatalogDatabase catalog, SecretProtector prote
     public async Task<IReadOnlyList<TenantRecord>> ListAsync(CancellationToken cancellationToken)
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand($"SELECT {SelectColumns} FROM catalog.tenants ORDER BY id", db);
+        await using var command = new NpgsqlCommand($"SELECT {SelectColumns} FROM catalog.tenants t ORDER BY t.id", db);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var tenants = new List<TenantRecord>();
         while (await reader.ReadAsync(cancellationToken))
@@ -98,7 +98,8 @@ public sealed class TenantCatalog(CatalogDatabase catalog, SecretProtector prote
         return tenants;
     }
 
-    private static TenantRecord Read(NpgsqlDataReader reader) => new(
+    /// <summary>Reads a tenant from the first twelve columns, in the order of <c>SelectColumns</c>.</summary>
+    internal static TenantRecord Read(NpgsqlDataReader reader) => new(
         reader.GetString(0),
         reader.GetString(1),
         reader.IsDBNull(2) ? null : reader.GetString(2),

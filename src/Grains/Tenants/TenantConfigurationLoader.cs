@@ -7,9 +7,8 @@ namespace OrleansTenants.Grains.Tenants;
 /// <summary>Reads a tenant's configuration from the catalog in one round trip and decrypts its settings.</summary>
 public sealed class TenantConfigurationLoader(CatalogDatabase catalog, SecretProtector protector)
 {
-    private const string Sql = """
-        SELECT t.id, t.name, t.industry, t.status, t.placement_mode, t.database_name, t.connection_secret IS NOT NULL,
-               t.max_pool_size, t.max_concurrency, coalesce(t.data_tenant_id, t.id), t.created_at, t.updated_at,
+    private const string Sql = $"""
+        SELECT {TenantCatalog.SelectColumns},
                t.connection_secret, d.kind, d.connection_secret,
                ARRAY(SELECT encode(k.key_hash, 'hex') FROM catalog.api_keys k WHERE k.tenant_id = t.id AND k.revoked_at IS NULL)
         FROM catalog.tenants t JOIN catalog.databases d ON d.name = t.database_name
@@ -27,19 +26,7 @@ public sealed class TenantConfigurationLoader(CatalogDatabase catalog, SecretPro
             return null;
         }
 
-        var tenant = new TenantRecord(
-            reader.GetString(0),
-            reader.GetString(1),
-            reader.IsDBNull(2) ? null : reader.GetString(2),
-            reader.GetString(3),
-            reader.GetString(4),
-            reader.GetString(5),
-            reader.GetBoolean(6),
-            reader.GetInt32(7),
-            reader.GetInt32(8),
-            reader.GetString(9),
-            reader.GetFieldValue<DateTimeOffset>(10),
-            reader.GetFieldValue<DateTimeOffset>(11));
+        var tenant = TenantCatalog.Read(reader);
         var ownSecret = reader.IsDBNull(12) ? null : reader.GetString(12);
         var settings = ownSecret is not null
             ? ConnectionSettings.FromJson(protector.Unprotect(ownSecret, SecretScope.ForTenant(tenant.Id)))
