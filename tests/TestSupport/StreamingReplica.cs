@@ -20,7 +20,8 @@ public sealed class StreamingReplica : IAsyncDisposable
     private StreamingReplica(RestartablePostgres server, string primaryConnectionString, string? replicationSlot)
     {
         Server = server;
-        _primaryConnectionString = primaryConnectionString;
+        // Unpooled: a test may restart the primary, and a pooled session would then be a broken one.
+        _primaryConnectionString = new NpgsqlConnectionStringBuilder(primaryConnectionString) { Pooling = false }.ConnectionString;
         _replicationSlot = replicationSlot;
     }
 
@@ -72,11 +73,10 @@ public sealed class StreamingReplica : IAsyncDisposable
             await RunAsync(["chown", $"{account}:", data], null, cancellationToken);
         }
 
-        var bin = PostgresBinaries.Locate();
         List<string> command = account is null ? [] : ["runuser", "-u", account, "--"];
         command.AddRange(
         [
-            Path.Combine(bin, "pg_basebackup"),
+            LocateClientProgram("pg_basebackup"),
             "-h", "127.0.0.1", "-p", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres",
             "-D", data, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync",
         ]);
@@ -161,15 +161,33 @@ public sealed class StreamingReplica : IAsyncDisposable
             cancellationToken);
     }
 
-    /// <summary>Waits until the standby has replayed everything the primary had written when this call began.</summary>
+    /// <summary>Waits until the standby has replayed everything the primary had committed when this call began.</summary>
     public async Task WaitForCatchUpAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         string target;
         await using (var primary = new NpgsqlConnection(_primaryConnectionString))
         {
             await primary.OpenAsync(cancellationToken);
-            await using var command = new NpgsqlCommand("SELECT pg_current_wal_lsn()::text", primary);
-            target = (string)(await command.ExecuteScalarAsync(cancellationToken))!;
+            // The end of a message written in a transaction that commits synchronously: the commit flushes all WAL up to
+            // it, so the standby can reach it. (The bare insert position may end in WAL that no one flushes for a while
+            // under synchronous_commit=off, and a transaction that writes no WAL of its own does not flush.)
+            await using var transaction = await primary.BeginTransactionAsync(cancellationToken);
+            await using (var synchronous = new NpgsqlCommand("SET LOCAL synchronous_commit = on", primary, transaction))
+            {
+                await synchronous.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var message = new NpgsqlCommand("SELECT FROM pg_logical_emit_message(true, 'orleans-tenants', 'catch-up')", primary, transaction))
+            {
+                await message.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var position = new NpgsqlCommand("SELECT pg_current_wal_insert_lsn()::text", primary, transaction))
+            {
+                target = (string)(await position.ExecuteScalarAsync(cancellationToken))!;
+            }
+
+            await transaction.CommitAsync(cancellationToken);
         }
 
         await PollAsync(
@@ -248,6 +266,22 @@ public sealed class StreamingReplica : IAsyncDisposable
 
             await Task.Delay(50, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// A client program of the server's installation: next to the located server programs, else next to what they link
+    /// to (a PATH holding symlinks to only the server programs), else on the PATH.
+    /// </summary>
+    private static string LocateClientProgram(string program)
+    {
+        var bin = PostgresBinaries.Locate();
+        var server = new FileInfo(Path.Combine(bin, "postgres"));
+        var linked = server.ResolveLinkTarget(returnFinalTarget: true) is { } target ? Path.GetDirectoryName(target.FullName) : null;
+        var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        return new[] { bin, linked }.Concat(path).OfType<string>()
+            .Select(directory => Path.Combine(directory, program))
+            .FirstOrDefault(File.Exists)
+            ?? throw new FileNotFoundException($"{program} is neither next to the PostgreSQL server programs in {bin} nor on the PATH.");
     }
 
     private static async Task RunAsync(List<string> command, string? password, CancellationToken cancellationToken)

@@ -135,17 +135,28 @@ public sealed partial class TenantGrain(
             return new TenantResult(TenantOutcome.NotFound, Detail: $"There is no resource '{resource}'. Resources: {string.Join(", ", CrmResources.All.Select(r => r.Name))}.");
         }
 
+        var primary = _lease.DataSource.Primary;
         var readFromPrimary = write || time.GetElapsedTime(Interlocked.Read(ref _lastWrite)) < _options.ReadYourWritesWindow;
-        var dataSource = readFromPrimary ? _lease.DataSource.Primary : _lease.DataSource.ForReads();
+        var dataSource = readFromPrimary ? primary : _lease.DataSource.ForReads();
+        var tenantId = _configuration.Tenant.DataTenantId;
         var result = await _guard.RunAsync(
             async ct =>
             {
-                await using var connection = await dataSource.OpenConnectionAsync(ct);
-                await using var transaction = await connection.BeginTransactionAsync(ct);
-                await TenantSession.BeginAsync(connection, _configuration.Tenant.DataTenantId, _options.StatementTimeout, ct);
-                var outcome = await operation(connection, definition, _configuration.Tenant.DataTenantId, ct);
-                await transaction.CommitAsync(ct);
-                return outcome;
+                if (dataSource != primary)
+                {
+                    try
+                    {
+                        return await ExecuteAsync(dataSource, definition, tenantId, operation, ct);
+                    }
+                    catch (Exception ex) when (TenantDatabaseErrors.IsUnavailable(ex) && !ct.IsCancellationRequested)
+                    {
+                        // A replica that fails is not the tenant's database failing: the read goes to the primary,
+                        // inside the breaker's view, so only the primary's answer counts.
+                        LogReplicaFailed(tenantId, TenantDatabaseErrors.Describe(ex));
+                    }
+                }
+
+                return await ExecuteAsync(primary, definition, tenantId, operation, ct);
             },
             cancellationToken);
 
@@ -157,11 +168,29 @@ public sealed partial class TenantGrain(
         return result;
     }
 
+    private async Task<TenantResult> ExecuteAsync(
+        NpgsqlDataSource dataSource,
+        ResourceDefinition definition,
+        string tenantId,
+        Func<NpgsqlConnection, ResourceDefinition, string, CancellationToken, Task<TenantResult>> operation,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await TenantSession.BeginAsync(connection, tenantId, _options.StatementTimeout, cancellationToken);
+        var outcome = await operation(connection, definition, tenantId, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return outcome;
+    }
+
     private static TenantResult NotFound(ResourceDefinition definition, Guid id) =>
         new(TenantOutcome.NotFound, Detail: $"There is no {definition.Name} row with id {id}.");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId} activated ({Mode} on database {Database})")]
     private partial void LogActivated(string tenantId, string mode, string database);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A replica failed a read for tenant {TenantId} ({Error}); read from the primary")]
+    private partial void LogReplicaFailed(string tenantId, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId} deactivated ({Reason})")]
     private partial void LogDeactivated(string tenantId, DeactivationReason reason);
