@@ -6,6 +6,7 @@ set -euo pipefail
 runs=${1:-5}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
+chmod 755 "$work"   # the postgres account must reach ./.data below it
 trap 'rm -rf "$work"' EXIT
 dotnet build "$root/src/Silo" -c Release -v q -nologo >/dev/null
 silo="$root/src/Silo/bin/Release/net10.0/OrleansTenants.Silo"
@@ -17,7 +18,7 @@ measure() {
   (cd "$work" && exec "$silo" --urls "http://127.0.0.1:$port" >"$work/silo.log" 2>&1) &
   local pid=$!
   until curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
-    kill -0 "$pid" 2>/dev/null || { cat "$work/silo.log"; exit 1; }
+    kill -0 "$pid" 2>/dev/null || { cat "$work/silo.log" >&2; exit 1; }
     sleep 0.05
   done
   end=$(date +%s%N)
