@@ -40,9 +40,9 @@ internal sealed class SiloProcess(DotnetProcess process, Uri baseAddress) : IAsy
                     return;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
-                // Not listening yet.
+                // Not listening yet, or too busy starting to answer within the probe's timeout.
             }
 
             if (waiting.Elapsed > timeout)
