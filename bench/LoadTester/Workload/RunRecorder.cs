@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using OrleansTenants.LoadTester.Reporting;
+
+namespace OrleansTenants.LoadTester.Workload;
+
+/// <summary>An error as the failover analysis needs it: when (seconds from the measured window's start), where, what.</summary>
+internal readonly record struct ErrorEvent(double T, string Target, string Status);
+
+/// <summary>
+/// Per-second counts and latency histograms of one run, recorded from any thread. Second 0 is the start of the
+/// measured window; the warm-up before it is recorded for the progress line only. A request counts in the second
+/// in which it completed.
+/// </summary>
+internal sealed class RunRecorder
+{
+    private const int MaxErrorEvents = 1_000_000;
+    private readonly Slot[] _slots;
+    private readonly int _warmupSlots;
+    private readonly ConcurrentDictionary<string, long[]> _byStatus = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _errorSamples = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<ErrorEvent> _errorEvents = new();
+    private long _completed;
+    private long _failed;
+
+    public RunRecorder(long measureStart, double warmupSeconds, double durationSeconds)
+    {
+        MeasureStart = measureStart;
+        DurationSeconds = durationSeconds;
+        _warmupSlots = (int)Math.Ceiling(warmupSeconds);
+        _slots = [.. Enumerable.Range(0, _warmupSlots + (int)Math.Ceiling(durationSeconds)).Select(_ => new Slot())];
+    }
+
+    /// <summary>Stopwatch timestamp of the measured window's start.</summary>
+    public long MeasureStart { get; }
+
+    public double DurationSeconds { get; }
+
+    public LatencyHistogram Total { get; } = new();
+
+    /// <summary>Completed requests, warm-up included (for the progress line).</summary>
+    public long Completed => Interlocked.Read(ref _completed);
+
+    public long Failed => Interlocked.Read(ref _failed);
+
+    public IEnumerable<ErrorEvent> ErrorEvents => _errorEvents;
+
+    public double SecondsAt(long timestamp) => (double)(timestamp - MeasureStart) / Stopwatch.Frequency;
+
+    public void Record(long started, long ended, string status, bool ok, Target? target, string? errorDetail)
+    {
+        Interlocked.Increment(ref _completed);
+        if (!ok)
+        {
+            Interlocked.Increment(ref _failed);
+        }
+
+        var t = SecondsAt(ended);
+        var index = (int)Math.Floor(t) + _warmupSlots;
+        if (index < 0 || index >= _slots.Length)
+        {
+            return;
+        }
+
+        var slot = _slots[index];
+        var micros = (ended - started) * 1_000_000 / Stopwatch.Frequency;
+        if (ok)
+        {
+            Interlocked.Increment(ref slot.Ok);
+            slot.Histogram.Record(micros);
+            if (micros > 1_000_000)
+            {
+                Interlocked.Increment(ref slot.Slow);
+            }
+        }
+        else
+        {
+            Interlocked.Increment(ref slot.Errors);
+        }
+
+        if (t < 0)
+        {
+            return;
+        }
+
+        if (ok)
+        {
+            Total.Record(micros);
+        }
+        else
+        {
+            if (errorDetail is not null)
+            {
+                _errorSamples.TryAdd(status, errorDetail.Length > 300 ? errorDetail[..300] : errorDetail);
+            }
+
+            if (_errorEvents.Count < MaxErrorEvents)
+            {
+                _errorEvents.Enqueue(new ErrorEvent(t, target?.Name ?? "-", status));
+            }
+        }
+
+        Interlocked.Increment(ref _byStatus.GetOrAdd(status, static _ => new long[1])[0]);
+    }
+
+    /// <summary>The last full second before <paramref name="now"/>: successes, errors and p99 (for the progress line).</summary>
+    public (long Ok, long Errors, double P50, double P99) LastSecond(long now)
+    {
+        var index = (int)Math.Floor(SecondsAt(now)) - 1 + _warmupSlots;
+        if (index < 0 || index >= _slots.Length)
+        {
+            return (0, 0, 0, 0);
+        }
+
+        var slot = _slots[index];
+        return (Interlocked.Read(ref slot.Ok), Interlocked.Read(ref slot.Errors), slot.Histogram.QuantileMs(0.5), slot.Histogram.QuantileMs(0.99));
+    }
+
+    public IReadOnlyList<TimelinePoint> Timeline() =>
+    [
+        .. _slots.Skip(_warmupSlots).Select((slot, i) => new TimelinePoint(
+            i, Interlocked.Read(ref slot.Ok), Interlocked.Read(ref slot.Errors), Math.Round(slot.Histogram.QuantileMs(0.5), 3), Math.Round(slot.Histogram.QuantileMs(0.99), 3), Interlocked.Read(ref slot.Slow))),
+    ];
+
+    public IReadOnlyDictionary<string, long> ByStatus() =>
+        _byStatus.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => Interlocked.Read(ref kv.Value[0]), StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, string> ErrorSamples() =>
+        _errorSamples.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+
+    private sealed class Slot
+    {
+        public long Ok;
+        public long Errors;
+        public long Slow;
+
+        public LatencyHistogram Histogram { get; } = new();
+    }
+}
