@@ -55,8 +55,9 @@ public sealed class AnalysisTests : IDisposable
             ["old_b"] = T0.AddSeconds(5),
         });
 
-        counts["old_a"].Should().Be(new RoleStatements(1, 1, T0.AddMilliseconds(5002)));
-        counts["old_b"].Should().Be(new RoleStatements(1, 0, T0.AddMilliseconds(5010)));
+        // old_a: one request after its moment, a read (two statements); old_b: one request, a write (two statements).
+        counts["old_a"].Should().Be(new RoleStatements(1, 1, T0.AddMilliseconds(5002), 2));
+        counts["old_b"].Should().Be(new RoleStatements(1, 0, T0.AddMilliseconds(5011), 2));
         counts.Should().NotContainKey("other");
     }
 

@@ -3,8 +3,11 @@ using System.Text.RegularExpressions;
 
 namespace OrleansTenants.LoadTester.Monitoring;
 
-/// <summary>Statements one role ran after a moment: units of work (a request's <c>set_config('app.tenant_id', ...)</c>) and reads.</summary>
-internal sealed record RoleStatements(long Units, long Reads, DateTimeOffset? Last);
+/// <summary>
+/// What one role ran after a moment: requests (units of work: each opens with <c>set_config('app.tenant_id', ...)</c>)
+/// started after it, those of them that wrote nothing (reads), every statement after it, and the last one's time.
+/// </summary>
+internal sealed record RoleStatements(long Units, long Reads, DateTimeOffset? Last, long Statements = 0);
 
 /// <summary>
 /// Reads the statements that PostgreSQL logged for given roles (<c>ALTER ROLE ... SET log_statement = 'all'</c>)
@@ -14,37 +17,65 @@ internal static partial class StatementLog
 {
     public const string LinePrefix = "%m [%p] %u@%d ";
 
-    /// <summary>Per role, the statements it ran after its moment in <paramref name="afterByRole"/>, from byte <paramref name="offset"/> of the log on.</summary>
+    /// <summary>Per role, what it ran after its moment in <paramref name="afterByRole"/>, from byte <paramref name="offset"/> of the log on.</summary>
     public static Dictionary<string, RoleStatements> Count(string logFile, long offset, IReadOnlyDictionary<string, DateTimeOffset> afterByRole)
     {
         var counts = afterByRole.Keys.ToDictionary(r => r, _ => new RoleStatements(0, 0, null), StringComparer.Ordinal);
+        // The unit of work each backend is in: its role, whether it started after the role's moment, whether it wrote.
+        var units = new Dictionary<string, (string Role, bool Stale, bool Wrote)>(StringComparer.Ordinal);
+        void Close(string pid)
+        {
+            if (units.Remove(pid, out var unit) && unit.Stale)
+            {
+                var c = counts[unit.Role];
+                counts[unit.Role] = c with { Units = c.Units + 1, Reads = c.Reads + (unit.Wrote ? 0 : 1) };
+            }
+        }
+
         using var stream = new FileStream(logFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         stream.Seek(Math.Min(offset, stream.Length), SeekOrigin.Begin);
         using var reader = new StreamReader(stream);
         while (reader.ReadLine() is { } line)
         {
             var match = Line().Match(line);
-            if (!match.Success || !counts.TryGetValue(match.Groups["user"].Value, out var current))
+            var role = match.Groups["user"].Value;
+            if (!match.Success || !afterByRole.TryGetValue(role, out var after)
+                || !TryParseTime(match.Groups["time"].Value, match.Groups["zone"].Value, out var at))
             {
                 continue;
             }
 
-            if (!TryParseTime(match.Groups["time"].Value, match.Groups["zone"].Value, out var at) || at <= afterByRole[match.Groups["user"].Value])
-            {
-                continue;
-            }
-
+            var pid = match.Groups["pid"].Value;
             var sql = match.Groups["sql"].Value.TrimStart();
-            var unit = sql.Contains("set_config('app.tenant_id'", StringComparison.Ordinal);
-            var read = !unit && sql.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase);
-            counts[match.Groups["user"].Value] = new RoleStatements(
-                current.Units + (unit ? 1 : 0),
-                current.Reads + (read ? 1 : 0),
-                unit || read ? (current.Last is { } last && last > at ? last : at) : current.Last);
+            if (sql.Contains("set_config('app.tenant_id'", StringComparison.Ordinal))
+            {
+                Close(pid);
+                units[pid] = (role, at > after, false);
+            }
+            else if (units.TryGetValue(pid, out var unit) && IsWrite(sql))
+            {
+                units[pid] = unit with { Wrote = true };
+            }
+
+            if (at > after)
+            {
+                var c = counts[role];
+                counts[role] = c with { Statements = c.Statements + 1, Last = c.Last is { } last && last > at ? last : at };
+            }
+        }
+
+        foreach (var pid in units.Keys.ToList())
+        {
+            Close(pid);
         }
 
         return counts;
     }
+
+    private static bool IsWrite(string sql) =>
+        sql.StartsWith("INSERT", StringComparison.OrdinalIgnoreCase)
+        || sql.StartsWith("UPDATE", StringComparison.OrdinalIgnoreCase)
+        || sql.StartsWith("DELETE", StringComparison.OrdinalIgnoreCase);
 
     internal static bool TryParseTime(string time, string zone, out DateTimeOffset at)
     {
@@ -60,6 +91,6 @@ internal static partial class StatementLog
             && (at = new DateTimeOffset(local, o)) != default;
     }
 
-    [GeneratedRegex(@"^(?<time>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}) (?<zone>\S+) \[\d+\] (?<user>[^@\s]*)@\S* LOG:\s+(?:statement|execute [^:]*): (?<sql>.*)$")]
+    [GeneratedRegex(@"^(?<time>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}) (?<zone>\S+) \[(?<pid>\d+)\] (?<user>[^@\s]*)@\S* LOG:\s+(?:statement|execute [^:]*): (?<sql>.*)$")]
     private static partial Regex Line();
 }

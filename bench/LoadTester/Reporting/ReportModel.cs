@@ -113,6 +113,7 @@ public sealed record RotationResult(
     string Method,
     long? StaleUnits,
     long? StaleReads,
+    long? StaleStatements,
     double? LastStaleAfterSeconds,
     long SampledStaleBackends,
     int OldRoleSessionsAtEnd,
@@ -121,7 +122,7 @@ public sealed record RotationResult(
     IReadOnlyList<RotatedTenant> Tenants,
     string Explanation);
 
-public sealed record RotatedTenant(string Tenant, string Mode, string OldRole, string NewRole, long? StaleUnits, long RequestsAfter);
+public sealed record RotatedTenant(string Tenant, string Mode, string OldRole, string NewRole, DateTimeOffset? RotatedAt, long? StaleUnits, long? StaleStatements, long RequestsAfter);
 
 public sealed record FailoverResult(
     string Killed,

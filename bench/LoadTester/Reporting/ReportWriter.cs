@@ -256,15 +256,16 @@ public static class ReportWriter
             Row(html, "tenants rotated", rotation.TenantsRotated.ToString(CultureInfo.InvariantCulture));
             Row(html, "admin call returned at", $"{rotation.RotatedAt:0.0} s (took {rotation.AdminCallMs:0} ms for all tenants)");
             Row(html, "requests to rotated tenants after it", rotation.RequestsToRotatedAfter.ToString("N0", CultureInfo.InvariantCulture));
-            Row(html, "served with the old credentials after it (statement log)", rotation.StaleUnits is { } s ? $"{s:N0} requests, {rotation.StaleReads:N0} of them reads" : "not measured");
+            Row(html, "served with the old credentials after it (statement log)", rotation.StaleUnits is { } s ? $"{s:N0} requests, {rotation.StaleReads:N0} of them reads; {rotation.StaleStatements:N0} statements in all" : "not measured");
             Row(html, "last old-credential statement after the call", rotation.LastStaleAfterSeconds is { } last ? $"{last:0.000} s" : "none");
             Row(html, "old-credential statements seen by sampling pg_stat_activity", rotation.SampledStaleBackends.ToString(CultureInfo.InvariantCulture));
             Row(html, "old-credential sessions open at the end", rotation.OldRoleSessionsAtEnd.ToString(CultureInfo.InvariantCulture));
             Row(html, "measured by", rotation.Method);
-            html.Append("</table><table><tr><th class=\"l\">tenant</th><th class=\"l\">mode</th><th class=\"l\">old role</th><th class=\"l\">new role</th><th>requests after</th><th>stale</th></tr>");
+            html.Append("</table><table><tr><th class=\"l\">tenant</th><th class=\"l\">mode</th><th class=\"l\">old role</th><th class=\"l\">new role</th><th class=\"l\">call returned (UTC)</th><th>requests after</th><th>stale requests</th><th>old-role statements after</th></tr>");
             foreach (var t in rotation.Tenants)
             {
-                html.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"l\">{E(t.Tenant)}</td><td class=\"l\">{E(t.Mode)}</td><td class=\"l\">{E(t.OldRole)}</td><td class=\"l\">{E(t.NewRole)}</td><td>{t.RequestsAfter:N0}</td><td>{(t.StaleUnits is { } u ? u.ToString("N0", CultureInfo.InvariantCulture) : "—")}</td></tr>");
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"l\">{E(t.Tenant)}</td><td class=\"l\">{E(t.Mode)}</td><td class=\"l\">{E(t.OldRole)}</td><td class=\"l\">{E(t.NewRole)}</td><td class=\"l\">{t.RotatedAt:HH:mm:ss.fff}</td>");
+                html.Append(CultureInfo.InvariantCulture, $"<td>{t.RequestsAfter:N0}</td><td>{(t.StaleUnits is { } u ? u.ToString("N0", CultureInfo.InvariantCulture) : "—")}</td><td>{(t.StaleStatements is { } st ? st.ToString("N0", CultureInfo.InvariantCulture) : "—")}</td></tr>");
             }
 
             html.Append("</table>");

@@ -203,6 +203,7 @@ internal sealed class ScenarioRunner(RunContext context)
             method,
             statements?.Values.Sum(s => s.Units),
             statements?.Values.Sum(s => s.Reads),
+            statements?.Values.Sum(s => s.Statements),
             lastAfter is { } after ? Math.Round(after, 3) : null,
             sampling.StaleStatements,
             sampling.OpenAtEnd,
@@ -210,14 +211,21 @@ internal sealed class ScenarioRunner(RunContext context)
             rotation.Sum(r => driver.CallsAfterMark(r.TenantIndex)),
             [
                 .. rotation.Select(r => new RotatedTenant(
-                    r.Tenant.Id, r.Tenant.Mode, r.OldRole, r.NewRole, statements?[r.OldRole].Units, driver.CallsAfterMark(r.TenantIndex))),
+                    r.Tenant.Id,
+                    r.Tenant.Mode,
+                    r.OldRole,
+                    r.NewRole,
+                    rotatedAt.TryGetValue(r.OldRole, out var at) ? at : null,
+                    statements?[r.OldRole].Units,
+                    statements?[r.OldRole].Statements,
+                    driver.CallsAfterMark(r.TenantIndex))),
             ],
             host.Explain(scenario) + " " + RotationExplanation);
     }
 
     private const string RotationExplanation =
         "Each rotated tenant runs, before the run, on a login role of its own whose statements the server logs (log_statement = 'all' set on that role only); halfway through it is rotated to a new role. " +
-        "Counted: requests (units of work, each opening with set_config('app.tenant_id', ...)) and reads (SELECTs) that the old role ran after the rotation call for that tenant returned, by the timestamps the server logged.";
+        "Counted, by the timestamps the server logged (ms): requests (units of work, each opening with set_config('app.tenant_id', ...)) that the old role started after the rotation call for that tenant returned, those of them that wrote nothing (reads), and every statement of the old role after that moment.";
 
     private static FailoverResult? FailoverResult((string Node, double T)? killed, RunRecorder recorder, ActivationAnalysis? analysis)
     {
