@@ -60,6 +60,7 @@ internal static class SvgChart
             svg.Append(CultureInfo.InvariantCulture, $"<text class=\"tick\" x=\"{F(X(tick))}\" y=\"{F(height - Bottom + 16)}\" text-anchor=\"middle\">{Fmt(tick)}</text>");
         }
 
+        var shown = 0;
         foreach (var marker in markers ?? [])
         {
             if (marker.T < xMin || marker.T > xMax)
@@ -67,8 +68,10 @@ internal static class SvgChart
                 continue;
             }
 
+            // Labels of markers at about the same time are stacked, not drawn over each other.
+            var labelY = top + 12 + 11 * (shown++ % 4);
             svg.Append(CultureInfo.InvariantCulture, $"<g class=\"marker\" data-marker=\"{Esc(marker.Label)}\"><line x1=\"{F(X(marker.T))}\" y1=\"{F(top)}\" x2=\"{F(X(marker.T))}\" y2=\"{F(top + plotHeight)}\" stroke=\"#111827\" stroke-dasharray=\"4 3\"/>");
-            svg.Append(CultureInfo.InvariantCulture, $"<text class=\"marker-label\" x=\"{F(X(marker.T) + 4)}\" y=\"{F(top + 12)}\">{Esc(marker.Label)}</text></g>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text class=\"marker-label\" x=\"{F(X(marker.T) + 4)}\" y=\"{F(labelY)}\">{Esc(marker.Label)}</text></g>");
         }
 
         for (var i = 0; i < series.Count; i++)

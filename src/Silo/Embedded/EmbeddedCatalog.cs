@@ -40,8 +40,12 @@ public sealed class EmbeddedCatalog : IAsyncDisposable
         var dataDirectory = Path.GetFullPath(configuration["Embedded:DataDirectory"] ?? ".data");
         Directory.CreateDirectory(dataDirectory);
         logger.LogInformation("No ConnectionStrings:Catalog configured: starting embedded PostgreSQL under {Directory}", dataDirectory);
+        // The catalog stores connection strings with the port in them: a reused ./.data must get the same port back.
+        var portFile = Path.Combine(dataDirectory, "postgres-port");
+        int? port = File.Exists(portFile) ? int.Parse(File.ReadAllText(portFile).Trim(), System.Globalization.CultureInfo.InvariantCulture) : null;
         var server = await EmbeddedPostgres.StartAsync(
-            new EmbeddedPostgresOptions { RootDirectory = Path.Combine(dataDirectory, "postgres") }, logger, cancellationToken);
+            new EmbeddedPostgresOptions { RootDirectory = Path.Combine(dataDirectory, "postgres"), Port = port }, logger, cancellationToken);
+        await File.WriteAllTextAsync(portFile, server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
         var embedded = new EmbeddedCatalog(server, dataDirectory);
         try
         {
