@@ -18,6 +18,7 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<AdminKeyFilter>();
         services.AddSingleton<AdminErrorFilter>();
         services.AddProblemDetails();
+        services.AddExceptionHandler<ClusterUnavailableExceptionHandler>();
         services.AddOpenApi();
         services.AddHealthChecks().AddCheck<CatalogHealthCheck>("catalog", tags: [HealthApi.ReadinessTag]);
         return services;

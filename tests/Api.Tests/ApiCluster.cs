@@ -51,23 +51,29 @@ public sealed class ApiCluster : IAsyncLifetime
 
     public async Task<HttpClient> StartSiloAsync()
     {
-        var silo = await SiloApplication.CreateAsync(
-        [
-            "--urls", "http://127.0.0.1:0",
-            $"--ConnectionStrings:Catalog={CatalogConnectionString}",
-            $"--Admin:ApiKey={AdminKey}",
-            $"--Encryption:Keys:k1={EncryptionKey}",
-            "--Silo:HeartbeatPeriod=00:00:00.500",
-            "--Silo:ProbePeriod=00:00:00.500",
-            "--Silo:DeathTimeout=00:00:03",
-            "--Logging:LogLevel:Default=Warning",
-        ]);
+        var silo = await SiloApplication.CreateAsync(SiloArguments());
         await silo.App.StartAsync();
         _silos.Add(silo);
         var client = new HttpClient { BaseAddress = new Uri(silo.App.Urls.First()) };
         _clients.Add(client);
         return client;
     }
+
+    /// <summary>A silo of this cluster as its own process (the test output's copy of the Silo program), for faults that kill it.</summary>
+    public DotnetProcess StartSiloProcess(string siloName) =>
+        DotnetProcess.Start("OrleansTenants.Silo.dll", [.. SiloArguments(), $"--Silo:SiloName={siloName}"]);
+
+    private string[] SiloArguments() =>
+    [
+        "--urls", "http://127.0.0.1:0",
+        $"--ConnectionStrings:Catalog={CatalogConnectionString}",
+        $"--Admin:ApiKey={AdminKey}",
+        $"--Encryption:Keys:k1={EncryptionKey}",
+        "--Silo:HeartbeatPeriod=00:00:00.500",
+        "--Silo:ProbePeriod=00:00:00.500",
+        "--Silo:DeathTimeout=00:00:03",
+        "--Logging:LogLevel:Default=Warning",
+    ];
 
     /// <summary>Creates a tenant with the given placement and returns an API key for it.</summary>
     public async Task<string> CreateTenantAsync(string id, object placement)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
 using FluentAssertions;
 using OrleansTenants.TestSupport;
 using Xunit;
@@ -10,7 +11,7 @@ namespace OrleansTenants.Silo.Tests;
 /// The embedded default as a new user meets it: the silo executable with no configuration starts its own
 /// PostgreSQL under ./.data, seeds the demo, answers health checks, and takes PostgreSQL down with it.
 /// </summary>
-public sealed class EmbeddedDefaultTests : IDisposable
+public sealed partial class EmbeddedDefaultTests : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private readonly TemporaryDirectory _workingDirectory = new("orleans-tenants-silo-");
@@ -33,6 +34,7 @@ public sealed class EmbeddedDefaultTests : IDisposable
             postgresPid = PostmasterPid();
 
             await AssertHealthyAsync(first.BaseAddress);
+            await AssertDemoTenantsAnswerAsync(first.BaseAddress);
             var keys = await File.ReadAllTextAsync(Path.Combine(DataDirectory, "demo-keys.txt"));
             keys.Should().Contain("admin key: ota_").And.Contain("acme API key: otk_").And.Contain("hooli API key: otk_");
             File.GetUnixFileMode(Path.Combine(DataDirectory, "demo-keys.txt")).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -48,6 +50,8 @@ public sealed class EmbeddedDefaultTests : IDisposable
         await second.WaitUntilReadyAsync(StartTimeout);
 
         await AssertHealthyAsync(second.BaseAddress);
+        // The catalog names the embedded server's port in the demo databases' connection settings.
+        await AssertDemoTenantsAnswerAsync(second.BaseAddress);
         second.Output.Should().NotContain("Created a PostgreSQL cluster").And.Contain("written to").And.NotContain("otk_");
         PostmasterPid().Should().NotBe(postgresPid);
     }
@@ -68,6 +72,26 @@ public sealed class EmbeddedDefaultTests : IDisposable
 
     private int PostmasterPid() =>
         int.Parse(File.ReadLines(Path.Combine(DataDirectory, "postgres", "data", "postmaster.pid")).First(), CultureInfo.InvariantCulture);
+
+    /// <summary>Every demo tenant, whatever its placement, serves its CRM data to its own key.</summary>
+    private async Task AssertDemoTenantsAnswerAsync(Uri baseAddress)
+    {
+        var keys = File.ReadLines(Path.Combine(DataDirectory, "demo-keys.txt"))
+            .Select(line => DemoKeyLine().Match(line))
+            .Where(match => match.Success)
+            .ToDictionary(match => match.Groups["tenant"].Value, match => match.Groups["key"].Value);
+        keys.Keys.Should().Contain(["acme", "globex", "initech", "hooli"]);
+        foreach (var (tenant, key) in keys)
+        {
+            using var http = new HttpClient { BaseAddress = baseAddress };
+            http.DefaultRequestHeaders.Authorization = new("Bearer", key);
+            using var response = await http.GetAsync($"/api/tenants/{tenant}/accounts?limit=1");
+            response.StatusCode.Should().Be(HttpStatusCode.OK, $"{tenant}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    [GeneratedRegex("^(?<tenant>[a-z0-9-]+) API key: (?<key>otk_\\S+)$")]
+    private static partial Regex DemoKeyLine();
 
     private static async Task AssertHealthyAsync(Uri baseAddress)
     {

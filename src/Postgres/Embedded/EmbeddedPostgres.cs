@@ -74,7 +74,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         {
             var port = options.Port ?? FreeLoopbackPort();
             var logOffset = cluster.LogLength();
-            var watchdog = await StartServerAsync(tools, cluster, port, options.Durable, cancellationToken);
+            var watchdog = await StartServerAsync(tools, cluster, port, options, cancellationToken);
             StartOutcome outcome;
             try
             {
@@ -130,14 +130,14 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     }
 
     [UnsupportedOSPlatform("windows")]
-    private static async Task<ServerWatchdog> StartServerAsync(PostgresTools tools, ClusterDirectory cluster, int port, bool durable, CancellationToken cancellationToken)
+    private static async Task<ServerWatchdog> StartServerAsync(PostgresTools tools, ClusterDirectory cluster, int port, EmbeddedPostgresOptions options, CancellationToken cancellationToken)
     {
         // Private and short: Unix socket paths are limited to about 107 bytes.
         var runtimeDirectory = Directory.CreateTempSubdirectory("pg-").FullName;
         try
         {
             await tools.GiveToServerAccountAsync([runtimeDirectory], cancellationToken);
-            var arguments = ServerArguments(cluster.DataDirectory, runtimeDirectory, port, durable);
+            var arguments = ServerArguments(cluster.DataDirectory, runtimeDirectory, port, options.MaxConnections, options.Durable);
             return ServerWatchdog.Start(tools, cluster.DataDirectory, cluster.LogFile, runtimeDirectory, arguments);
         }
         catch
@@ -147,7 +147,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
     }
 
-    private static List<string> ServerArguments(string dataDirectory, string socketDirectory, int port, bool durable)
+    private static List<string> ServerArguments(string dataDirectory, string socketDirectory, int port, int maxConnections, bool durable)
     {
         List<string> arguments =
         [
@@ -155,7 +155,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             "-c", "port=" + port.ToString(CultureInfo.InvariantCulture),
             "-c", "listen_addresses=127.0.0.1",
             "-c", "unix_socket_directories=" + socketDirectory,
-            "-c", "max_connections=300",
+            "-c", "max_connections=" + maxConnections.ToString(CultureInfo.InvariantCulture),
             // Logical replication: moving tenants between databases, read replicas.
             "-c", "wal_level=logical",
             "-c", "max_wal_senders=10",

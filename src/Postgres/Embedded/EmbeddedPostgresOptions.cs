@@ -12,6 +12,12 @@ public sealed record EmbeddedPostgresOptions
     /// <summary>False trades crash safety for speed (fsync, synchronous_commit and full_page_writes off): for tests.</summary>
     public bool Durable { get; init; } = true;
 
+    /// <summary>
+    /// The server's connection limit (applied at each start). Every silo holds catalog and cluster pools and the
+    /// tenants' database pools besides, so a cluster of several silos needs more than PostgreSQL's default 100.
+    /// </summary>
+    public int MaxConnections { get; init; } = 300;
+
     /// <summary>The directory holding postgres, initdb and pg_ctl; null searches for them.</summary>
     public string? BinDirectory { get; init; }
 

@@ -43,8 +43,14 @@ public sealed class EmbeddedCatalog : IAsyncDisposable
         // The catalog stores connection strings with the port in them: a reused ./.data must get the same port back.
         var portFile = Path.Combine(dataDirectory, "postgres-port");
         int? port = File.Exists(portFile) ? int.Parse(File.ReadAllText(portFile).Trim(), System.Globalization.CultureInfo.InvariantCulture) : null;
-        var server = await EmbeddedPostgres.StartAsync(
-            new EmbeddedPostgresOptions { RootDirectory = Path.Combine(dataDirectory, "postgres"), Port = port }, logger, cancellationToken);
+        var options = new EmbeddedPostgresOptions { RootDirectory = Path.Combine(dataDirectory, "postgres"), Port = port };
+        options = options with { MaxConnections = configuration.GetValue("Embedded:MaxConnections", options.MaxConnections) };
+        if (options.MaxConnections is < 20 or > 10_000)
+        {
+            throw new InvalidOperationException($"Embedded:MaxConnections must be between 20 and 10000; it is {options.MaxConnections}.");
+        }
+
+        var server = await EmbeddedPostgres.StartAsync(options, logger, cancellationToken);
         await File.WriteAllTextAsync(portFile, server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
         var embedded = new EmbeddedCatalog(server, dataDirectory);
         try

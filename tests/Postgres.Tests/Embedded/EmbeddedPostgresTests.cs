@@ -31,7 +31,7 @@ public sealed class EmbeddedPostgresTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Second_start_reuses_the_cluster_and_its_data()
+    public async Task Second_start_reuses_the_cluster_and_its_data_with_the_settings_of_that_start()
     {
         using var root = new TemporaryDirectory();
         var fresh = Stopwatch.StartNew();
@@ -39,15 +39,18 @@ public sealed class EmbeddedPostgresTests(ITestOutputHelper output)
         {
             output.WriteLine($"fresh start (initdb): {fresh.ElapsedMilliseconds} ms");
             first.CreatedCluster.Should().BeTrue();
+            (await QueryAsync<string>(first, "show max_connections")).Should().Be("300");
             await QueryAsync<int>(first, "create table kept (id int); insert into kept values (42); select 1");
         }
 
         var reused = Stopwatch.StartNew();
-        await using var second = await StartAsync(root.Path);
+        await using var second = await EmbeddedPostgres.StartAsync(
+            new EmbeddedPostgresOptions { RootDirectory = root.Path, Durable = false, MaxConnections = 42 }, NullLogger.Instance);
         output.WriteLine($"reused start: {reused.ElapsedMilliseconds} ms");
 
         second.CreatedCluster.Should().BeFalse();
         (await QueryAsync<int>(second, "select id from kept")).Should().Be(42);
+        (await QueryAsync<string>(second, "show max_connections")).Should().Be("42");
     }
 
     [Fact]

@@ -1,0 +1,47 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Diagnostics;
+using OrleansTenants.Runtime;
+
+namespace OrleansTenants.Api.Http;
+
+/// <summary>
+/// A grain call that no silo answered in time (its silo died mid-call, or the cluster is re-forming) is the
+/// cluster's temporary state, not a server bug: 503 problem with Retry-After, for every endpoint. The
+/// exception's message names internal silo addresses, so only a generic detail goes out.
+/// </summary>
+public sealed class ClusterUnavailableExceptionHandler(IProblemDetailsService problems, ILogger<ClusterUnavailableExceptionHandler> logger) : IExceptionHandler
+{
+    private const int RetryAfterSeconds = 1;
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not (SiloUnavailableException or TimeoutException) || httpContext.Response.HasStarted)
+        {
+            return false;
+        }
+
+        logger.LogWarning("{Method} {Path}: the grain call got no answer ({Reason}); answered 503.",
+            httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name);
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Service unavailable",
+                Detail = DetailFor(httpContext.Request.Method),
+            },
+        });
+    }
+
+    private static string DetailFor(string method) => method switch
+    {
+        _ when HttpMethods.IsGet(method) || HttpMethods.IsHead(method) =>
+            "The silo serving this tenant stopped answering. Retry shortly: another silo takes over.",
+        _ when HttpMethods.IsPost(method) =>
+            "The silo serving this tenant stopped answering; the change may or may not have been applied. Retry with the same Idempotency-Key to apply it exactly once.",
+        _ => "The silo serving this tenant stopped answering; the change may or may not have been applied. Repeating it is safe.",
+    };
+}
