@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OrleansTenants.Bench;
 
 namespace OrleansTenants.RuntimeBench;
 
@@ -57,7 +58,7 @@ internal sealed record ScenarioResult(
             histogram.QuantileMicros(0.50),
             histogram.QuantileMicros(0.90),
             histogram.QuantileMicros(0.99),
-            histogram.MaxMicros,
+            histogram.MaxMicros(),
             Sum(r => r.End.Allocated - r.Start.Allocated) / count,
             cpu / count,
             cpu / capacity,

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http;
 using System.Net.Sockets;
+using OrleansTenants.Bench;
 
 namespace OrleansTenants.LoadTester.Workload;
 

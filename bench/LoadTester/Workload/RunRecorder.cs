@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using OrleansTenants.Bench;
 using OrleansTenants.LoadTester.Reporting;
 
 namespace OrleansTenants.LoadTester.Workload;

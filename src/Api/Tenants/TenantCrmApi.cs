@@ -47,7 +47,21 @@ public static partial class TenantCrmApi
         return await TenantHttpResults.ToHttpAsync(result, context, tenantId, resource, keys);
     }
 
-    private static async Task<IResult> GetAsync(string tenantId, string resource, string id, HttpContext context, IGrainFactory grains, ApiKeyCatalog keys)
+    private static Task<IResult> GetAsync(string tenantId, string resource, string id, HttpContext context, IGrainFactory grains, ApiKeyCatalog keys) =>
+        OnRowAsync(tenantId, resource, id, context, grains, keys, (grain, keyHash, rowId, ct) => grain.GetAsync(keyHash, resource, rowId, ct));
+
+    private static Task<IResult> DeleteAsync(string tenantId, string resource, string id, HttpContext context, IGrainFactory grains, ApiKeyCatalog keys) =>
+        OnRowAsync(tenantId, resource, id, context, grains, keys, (grain, keyHash, rowId, ct) => grain.DeleteAsync(keyHash, resource, rowId, ct));
+
+    /// <summary>A bodiless call on one row: the checks, then the grain.</summary>
+    private static async Task<IResult> OnRowAsync(
+        string tenantId,
+        string resource,
+        string id,
+        HttpContext context,
+        IGrainFactory grains,
+        ApiKeyCatalog keys,
+        Func<ITenantGrain, byte[], Guid, CancellationToken, Task<TenantResult>> call)
     {
         if (Check(context, tenantId, resource, out var keyHash) is { } problem)
         {
@@ -59,7 +73,7 @@ public static partial class TenantCrmApi
             return ApiProblems.Field("id", "is not a UUID");
         }
 
-        var result = await grains.GetGrain<ITenantGrain>(tenantId).GetAsync(keyHash, resource, rowId, context.RequestAborted);
+        var result = await call(grains.GetGrain<ITenantGrain>(tenantId), keyHash, rowId, context.RequestAborted);
         return await TenantHttpResults.ToHttpAsync(result, context, tenantId, resource, keys);
     }
 
@@ -108,22 +122,6 @@ public static partial class TenantCrmApi
             var result = await grains.GetGrain<ITenantGrain>(tenantId).PatchAsync(keyHash, resource, rowId, document!.RootElement, context.RequestAborted);
             return await TenantHttpResults.ToHttpAsync(result, context, tenantId, resource, keys);
         }
-    }
-
-    private static async Task<IResult> DeleteAsync(string tenantId, string resource, string id, HttpContext context, IGrainFactory grains, ApiKeyCatalog keys)
-    {
-        if (Check(context, tenantId, resource, out var keyHash) is { } problem)
-        {
-            return problem;
-        }
-
-        if (!Guid.TryParse(id, out var rowId))
-        {
-            return ApiProblems.Field("id", "is not a UUID");
-        }
-
-        var result = await grains.GetGrain<ITenantGrain>(tenantId).DeleteAsync(keyHash, resource, rowId, context.RequestAborted);
-        return await TenantHttpResults.ToHttpAsync(result, context, tenantId, resource, keys);
     }
 
     /// <summary>What can be refused without asking the grain: no key, a tenant id that cannot exist, an unknown resource.</summary>

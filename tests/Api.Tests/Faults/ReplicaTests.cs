@@ -198,37 +198,37 @@ public sealed class ReplicaTests(ReplicaFixture fixture, ITestOutputHelper outpu
         await fixture.Replica.WaitForCatchUpAsync(Deadline);
         (await FaultHttp.ListNamesAsync(http, tenant.Id)).Should().Contain("Seeded");
 
-        await fixture.Replica.PauseReplayAsync();
-        try
-        {
-            await fixture.InsertOnPrimaryAsync(tenant, "Written while the replica lags");
-            await fixture.WriteWalOnPrimaryAsync(megabytes: 4);
-            var lagging = System.Diagnostics.Stopwatch.StartNew();
-            await FaultHttp.EventuallyAsync(
-                () => FaultHttp.ListNamesAsync(http, tenant.Id),
-                names => names.Contains("Written while the replica lags"),
-                Deadline,
-                "reads leave the replica that trails the primary by megabytes");
-            output.WriteLine($"Reads left the lagging replica after {lagging.ElapsedMilliseconds} ms");
-        }
-        finally
-        {
-            await fixture.Replica.ResumeReplayAsync();
-        }
+        await WhileReplayIsPausedAsync(
+            http,
+            tenant,
+            async () =>
+            {
+                await fixture.InsertOnPrimaryAsync(tenant, "Written while the replica lags");
+                await fixture.WriteWalOnPrimaryAsync(megabytes: 4);
+            },
+            names => names.Contains("Written while the replica lags"),
+            "reads leave the replica that trails the primary by megabytes");
 
         // Caught up again: reads go back to it (witness: a small, paused lag that a read served by the replica shows).
         await fixture.Replica.WaitForCatchUpAsync(Deadline);
+        await WhileReplayIsPausedAsync(
+            http,
+            tenant,
+            () => fixture.InsertOnPrimaryAsync(tenant, "Only on the primary"),
+            names => !names.Contains("Only on the primary"),
+            "reads return to the replica once it caught up");
+    }
+
+    /// <summary>Pauses the standby's replay, writes on the primary, and waits until the tenant's reads show what is expected.</summary>
+    private async Task WhileReplayIsPausedAsync(HttpClient http, ReplicaTenant tenant, Func<Task> writeOnPrimary, Func<List<string>, bool> readsShow, string what)
+    {
         await fixture.Replica.PauseReplayAsync();
         try
         {
-            await fixture.InsertOnPrimaryAsync(tenant, "Only on the primary");
-            var caughtUp = System.Diagnostics.Stopwatch.StartNew();
-            await FaultHttp.EventuallyAsync(
-                () => FaultHttp.ListNamesAsync(http, tenant.Id),
-                names => !names.Contains("Only on the primary"),
-                Deadline,
-                "reads return to the replica once it caught up");
-            output.WriteLine($"Reads returned to the caught-up replica after {caughtUp.ElapsedMilliseconds} ms");
+            await writeOnPrimary();
+            var waiting = System.Diagnostics.Stopwatch.StartNew();
+            await FaultHttp.EventuallyAsync(() => FaultHttp.ListNamesAsync(http, tenant.Id), readsShow, Deadline, what);
+            output.WriteLine($"{what}: after {waiting.ElapsedMilliseconds} ms");
         }
         finally
         {

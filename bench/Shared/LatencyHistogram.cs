@@ -1,37 +1,42 @@
 using System.Numerics;
-using OrleansTenants.LoadTester.Reporting;
 
-namespace OrleansTenants.LoadTester.Workload;
+namespace OrleansTenants.Bench;
 
 /// <summary>
-/// A log-linear histogram of latencies in microseconds (HdrHistogram-style: exact below 128 µs, then 64 linear
-/// sub-buckets per power of two, so a value is reported within 1.6 % of itself). Recording is one interlocked
-/// increment, safe from any thread.
+/// A log-linear histogram of non-negative latencies in whatever unit the caller records (Stopwatch ticks,
+/// microseconds), HdrHistogram-style: exact below 128, then 64 linear sub-buckets per power of two, so a value
+/// is reported within 1/64 (1.6 %) of itself. Recording is an uncontended interlocked increment, safe from any
+/// thread, with no allocation and no sorting. Shared by the benchmarks so they all read percentiles alike.
 /// </summary>
 internal sealed class LatencyHistogram
 {
     private const int SubBucketBits = 6;
     private const int SubBuckets = 1 << SubBucketBits;
     private const int LinearLimit = SubBuckets * 2;
-    private readonly long[] _counts = new long[(40 - SubBucketBits) * SubBuckets + SubBuckets];
+    private readonly long[] _counts = new long[(64 - SubBucketBits) * SubBuckets + SubBuckets];
     private long _count;
     private long _max;
     private long _sum;
 
     public long Count => Interlocked.Read(ref _count);
 
-    public void Record(long micros)
+    public long Max => Interlocked.Read(ref _max);
+
+    public double Mean => Count == 0 ? 0 : (double)Interlocked.Read(ref _sum) / Count;
+
+    public void Record(long value)
     {
-        micros = Math.Clamp(micros, 0, (1L << 38) - 1);
-        Interlocked.Increment(ref _counts[IndexOf(micros)]);
+        value = Math.Max(0, value);
+        Interlocked.Increment(ref _counts[IndexOf(value)]);
         Interlocked.Increment(ref _count);
-        Interlocked.Add(ref _sum, micros);
+        Interlocked.Add(ref _sum, value);
         long seen;
-        while (micros > (seen = Interlocked.Read(ref _max)) && Interlocked.CompareExchange(ref _max, micros, seen) != seen)
+        while (value > (seen = Interlocked.Read(ref _max)) && Interlocked.CompareExchange(ref _max, value, seen) != seen)
         {
         }
     }
 
+    /// <summary>Adds <paramref name="other"/>'s counts into this one; call once recording into either has stopped.</summary>
     public void Add(LatencyHistogram other)
     {
         for (var i = 0; i < _counts.Length; i++)
@@ -41,11 +46,11 @@ internal sealed class LatencyHistogram
 
         _count += other.Count;
         _sum += Interlocked.Read(ref other._sum);
-        _max = Math.Max(_max, Interlocked.Read(ref other._max));
+        _max = Math.Max(_max, other.Max);
     }
 
-    /// <summary>The value at <paramref name="quantile"/> (0..1) in milliseconds: its bucket's upper edge, capped at the max seen.</summary>
-    public double QuantileMs(double quantile)
+    /// <summary>The value at <paramref name="quantile"/> (0..1): the upper edge of its bucket, capped at the max seen.</summary>
+    public long ValueAt(double quantile)
     {
         var count = Count;
         if (count == 0)
@@ -60,28 +65,12 @@ internal sealed class LatencyHistogram
             seen += Interlocked.Read(ref _counts[i]);
             if (seen >= rank)
             {
-                return Math.Min(UpperEdge(i), Interlocked.Read(ref _max)) / 1000.0;
+                return Math.Min(UpperEdge(i), Max);
             }
         }
 
-        return Interlocked.Read(ref _max) / 1000.0;
+        return Max;
     }
-
-    public LatencySummary Summary()
-    {
-        var count = Count;
-        return count == 0
-            ? LatencySummary.Empty
-            : new LatencySummary(
-                Round(QuantileMs(0.5)),
-                Round(QuantileMs(0.9)),
-                Round(QuantileMs(0.99)),
-                Round(QuantileMs(0.999)),
-                Round(Interlocked.Read(ref _max) / 1000.0),
-                Round(Interlocked.Read(ref _sum) / 1000.0 / count));
-    }
-
-    private static double Round(double ms) => Math.Round(ms, 3);
 
     private static int IndexOf(long value)
     {
@@ -90,6 +79,7 @@ internal sealed class LatencyHistogram
             return (int)value;
         }
 
+        // value has (exponent + SubBucketBits + 1) significant bits; keep the top SubBucketBits + 1 of them.
         var exponent = (63 - BitOperations.LeadingZeroCount((ulong)value)) - SubBucketBits;
         return exponent * SubBuckets + (int)(value >> exponent);
     }
