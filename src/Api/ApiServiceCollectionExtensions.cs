@@ -19,7 +19,7 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<AdminErrorFilter>();
         services.AddProblemDetails();
         services.AddExceptionHandler<ClusterUnavailableExceptionHandler>();
-        services.AddOpenApi();
+        services.AddOpenApi(options => options.AddDocumentTransformer<CrmOpenApiSchemas>());
         services.AddHealthChecks().AddCheck<CatalogHealthCheck>("catalog", tags: [HealthApi.ReadinessTag]);
         return services;
     }

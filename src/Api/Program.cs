@@ -13,5 +13,6 @@ builder.Services.AddGrainClient(builder.Configuration.GetSection(SiloOptions.Sec
 
 var app = builder.Build();
 app.UseExceptionHandler();
+app.UseStatusCodePages();
 app.MapTenantApi();
 app.Run();

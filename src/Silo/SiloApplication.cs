@@ -33,17 +33,25 @@ public sealed class SiloApplication : IAsyncDisposable
         // Outlives the host's own logging: the embedded server logs its stop after the host is gone.
         var startupLoggers = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole());
         var embedded = await EmbeddedCatalog.StartIfUnconfiguredAsync(builder.Configuration, startupLoggers.CreateLogger("OrleansTenants.Silo"), cancellationToken);
+        WebApplication? app = null;
         try
         {
             builder.Services.AddSiloHost(builder.Configuration);
-            var app = builder.Build();
+            app = builder.Build();
             app.UseExceptionHandler();
+            app.UseStatusCodePages();
             app.MapTenantApi();
             var banner = await app.Services.GetRequiredService<CatalogStartup>().RunAsync(embedded, cancellationToken);
             return new SiloApplication(app, embedded, banner, startupLoggers);
         }
         catch
         {
+            // Its pools hold connections to the embedded server, which is stopped next.
+            if (app is not null)
+            {
+                await app.DisposeAsync();
+            }
+
             if (embedded is not null)
             {
                 await embedded.DisposeAsync();

@@ -26,6 +26,7 @@ public sealed class BadInputTests(PlacementModesFixture fixture) : IClassFixture
         { "opportunities", "{\"name\": \"A\", \"closeDate\": \"31/12/2026\"}", "closeDate" },
         { "events", "{\"name\": \"A\", \"startsAt\": \"2026-12-02T10:00:00Z\", \"endsAt\": \"2026-12-01T10:00:00Z\"}", "endsAt" },
         { "invoices", "{\"number\": \"X\", \"currency\": \"euro\"}", "currency" },
+        { "invoices", "{\"number\": \"Y\", \"currency\": \"ZZZ\"}", "currency" },
         { "tasks", "{\"title\": \"A\", \"status\": null}", "status" },
     };
 
@@ -72,6 +73,24 @@ public sealed class BadInputTests(PlacementModesFixture fixture) : IClassFixture
 
         response.StatusCode.Should().Be(expected, await response.Content.ReadAsStringAsync());
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+    }
+
+    [Fact]
+    public async Task A_unique_key_clash_is_409_naming_the_field_and_stores_nothing()
+    {
+        var (tenant, key) = fixture.Tenants["shared"];
+        using var http = fixture.Cluster.TenantClient(key);
+        var number = $"INV-{Guid.NewGuid():N}";
+        (await http.PostAsJsonAsync($"/api/tenants/{tenant}/invoices", new { number })).StatusCode.Should().Be(HttpStatusCode.Created);
+        var before = await CountAsync(http, tenant, "invoices");
+
+        using var response = await http.PostAsJsonAsync($"/api/tenants/{tenant}/invoices", new { number });
+
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.Conflict, text);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        ApiCluster.Json(text).GetProperty("errors").GetProperty("number").GetArrayLength().Should().Be(1, text);
+        (await CountAsync(http, tenant, "invoices")).Should().Be(before);
     }
 
     [Fact]

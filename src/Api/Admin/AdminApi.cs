@@ -26,13 +26,17 @@ public static class AdminApi
         admin.MapGet("/tenants", ListTenantsAsync);
         admin.MapGet("/tenants/{id}", GetTenantAsync);
         admin.MapPost("/tenants/{id}/api-keys", IssueKeyAsync);
-        admin.MapDelete("/tenants/{id}/api-keys/{keyId:guid}", async (string id, Guid keyId, TenantAdministration administration, CancellationToken ct) =>
-            await administration.RevokeApiKeyAsync(id, keyId, Actor, ct) ? (IResult)TypedResults.NoContent() : ApiProblems.NotFound($"Tenant '{id}' has no live API key {keyId}."));
+        admin.MapDelete("/tenants/{id}/api-keys/{keyId}", async (string id, string keyId, TenantAdministration administration, CancellationToken ct) =>
+            !Guid.TryParse(keyId, out var key)
+                ? ApiProblems.Field("keyId", "is not a UUID")
+                : await administration.RevokeApiKeyAsync(id, key, Actor, ct)
+                    ? (IResult)TypedResults.NoContent()
+                    : ApiProblems.NotFound($"Tenant '{id}' has no live API key {key}."));
         admin.MapPut("/tenants/{id}/connection", ReplaceConnectionAsync);
         admin.MapPost("/tenants/{id}/deactivate", async (string id, TenantCatalog tenants, TenantAdministration administration, CancellationToken ct) =>
             await tenants.GetAsync(id, ct) is null
                 ? (IResult)ApiProblems.NotFound($"There is no tenant '{id}'.")
-                : Json(new DeactivationView(await administration.DeactivateAsync(id, ct)), AdminJsonContext.Default.DeactivationView));
+                : Json(new DeactivationView(await administration.DeactivateAsync(id, Actor, ct)), AdminJsonContext.Default.DeactivationView));
         admin.MapGet("/tenants/{id}/health", async (string id, TenantCatalog tenants, IGrainFactory grains, CancellationToken ct) =>
             await tenants.GetAsync(id, ct) is null
                 ? (IResult)ApiProblems.NotFound($"There is no tenant '{id}'.")

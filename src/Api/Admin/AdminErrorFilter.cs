@@ -21,9 +21,18 @@ public sealed class AdminErrorFilter : IEndpointFilter
         {
             return ApiProblems.NotFound(missing.Message);
         }
+        catch (AdminConflictException conflict)
+        {
+            return ApiProblems.Conflict(conflict.Message);
+        }
         catch (PostgresException duplicate) when (duplicate.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             return ApiProblems.Conflict($"It exists already ({duplicate.ConstraintName}).");
+        }
+        catch (PostgresException duplicate) when (duplicate.SqlState is PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.DuplicateDatabase)
+        {
+            // Two requests provisioning the same tenant at once: the loser's roles or database clash with the winner's.
+            return ApiProblems.Conflict("It exists already (another request created it at the same time).");
         }
     }
 }

@@ -20,7 +20,8 @@ public sealed class CatalogHealthCheck(CatalogDatabase catalog, MigrationRunner 
         }
         catch (NpgsqlException ex)
         {
-            return HealthCheckResult.Unhealthy($"catalog unreachable: {ex.Message}");
+            // /readyz answers anyone: the error's kind only, not the message (it can name hosts and addresses).
+            return HealthCheckResult.Unhealthy(ex is PostgresException postgres ? $"catalog unavailable (SQLSTATE {postgres.SqlState})" : "catalog unreachable");
         }
     }
 }

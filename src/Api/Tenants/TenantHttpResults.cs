@@ -28,7 +28,7 @@ internal static class TenantHttpResults
             case TenantOutcome.Invalid:
                 return ApiProblems.BadRequest(result.Detail ?? "The request is invalid.", result.Errors);
             case TenantOutcome.Conflict:
-                return ApiProblems.Conflict(result.Detail ?? "The row conflicts with an existing one.");
+                return ApiProblems.Create(StatusCodes.Status409Conflict, "Conflict", result.Detail ?? "The row conflicts with an existing one.", result.Errors);
             case TenantOutcome.IdempotencyMismatch:
                 return ApiProblems.Create(StatusCodes.Status422UnprocessableEntity, "Idempotency key reused", result.Detail ?? "This Idempotency-Key was used with another body.");
             case TenantOutcome.Suspended:

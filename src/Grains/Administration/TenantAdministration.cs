@@ -1,10 +1,10 @@
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
 using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Provisioning;
 using OrleansTenants.Grains.Schema;
 using OrleansTenants.Grains.Tenants;
+using OrleansTenants.Postgres.Migrations;
 using OrleansTenants.Runtime;
 
 namespace OrleansTenants.Grains.Administration;
@@ -13,7 +13,7 @@ namespace OrleansTenants.Grains.Administration;
 /// The admin operations behind the admin API and CLI: validate, change the catalog (each change audited), and
 /// deactivate the tenant's grain when a change must take effect at once on every silo.
 /// </summary>
-public sealed partial class TenantAdministration(
+public sealed class TenantAdministration(
     DatabaseCatalog databases,
     TenantCatalog tenants,
     ApiKeyCatalog apiKeys,
@@ -23,31 +23,35 @@ public sealed partial class TenantAdministration(
     IConfiguration configuration)
 {
     public const string SingleDatabaseName = "main";
+    private const int MaxPhysicalNameLength = 48;
+    private const int MaxCatalogNameLength = 63;
 
     public async Task<DatabaseRecord> RegisterDatabaseAsync(RegisterDatabaseRequest request, string actor, CancellationToken cancellationToken)
     {
-        var name = RequireName(request.Name, "name");
-        var settings = new ConnectionSettings(RequireConnectionString(request.ConnectionString, "connectionString"), ValidReplicas(request.Replicas));
+        var name = AdminValidation.RequireName(request.Name, "name");
+        var settings = new ConnectionSettings(AdminValidation.RequireConnectionString(request.ConnectionString, "connectionString"), AdminValidation.ValidReplicas(request.Replicas));
         if (request.MigrationConnectionString is not null)
         {
-            RequireConnectionString(request.MigrationConnectionString, "migrationConnectionString");
+            AdminValidation.RequireConnectionString(request.MigrationConnectionString, "migrationConnectionString");
         }
 
         await RequireReachableAsync(settings.ConnectionString, "connectionString", cancellationToken);
 
         // "main" is the database of single mode (with the embedded default, the catalog's own database).
         var kind = name == SingleDatabaseName ? DatabaseKinds.Single : DatabaseKinds.Shared;
+        // Migrated before it is registered: a database whose schema cannot be brought up is refused, not half registered.
+        await ApplyTenantSchemaAsync(request.MigrationConnectionString ?? settings.ConnectionString,
+            request.MigrationConnectionString is null ? "connectionString" : "migrationConnectionString", cancellationToken);
         await databases.RegisterAsync(new DatabaseRegistration(name, kind, settings, request.MigrationConnectionString), actor, cancellationToken);
-        await migrator.ApplyTenantDatabaseAsync(name, cancellationToken);
         return (await databases.ListAsync(cancellationToken)).Single(d => d.Name == name);
     }
 
     public async Task CreateShardSetAsync(CreateShardSetRequest request, string actor, CancellationToken cancellationToken)
     {
-        var name = RequireName(request.Name, "name");
-        if (request.Databases is not { Count: > 0 })
+        var name = AdminValidation.RequireName(request.Name, "name");
+        if (request.Databases is not { Count: > 0 } || request.Databases.Any(string.IsNullOrEmpty))
         {
-            throw new AdminRequestException("databases", "list at least one registered shared database");
+            throw new AdminRequestException("databases", "list at least one registered shared database, by name");
         }
 
         try
@@ -62,28 +66,56 @@ public sealed partial class TenantAdministration(
 
     public async Task<TenantRecord> CreateTenantAsync(CreateTenantRequest request, string actor, CancellationToken cancellationToken)
     {
-        var id = request.Id is not null && TenantId().IsMatch(request.Id)
+        var id = request.Id is not null && AdminValidation.TenantId().IsMatch(request.Id)
             ? request.Id
             : throw new AdminRequestException("id", "must be a lower-case slug: letters, digits and '-', 1-63 characters, not starting or ending with '-'");
         var name = string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200
             ? throw new AdminRequestException("name", "is required, at most 200 characters")
-            : request.Name;
+            : AdminValidation.RequirePlainText(request.Name, "name");
         if (request.Industry is { Length: > 100 })
         {
             throw new AdminRequestException("industry", "at most 100 characters");
         }
 
+        var industry = request.Industry is null ? null : AdminValidation.RequirePlainText(request.Industry, "industry");
         var placement = request.Placement ?? throw new AdminRequestException("placement", "is required");
-        var (mode, database) = placement.Mode switch
+        // Refused before anything is provisioned, so a taken id changes nothing.
+        if (await tenants.GetAsync(id, cancellationToken) is not null)
         {
-            PlacementModes.Single => (PlacementModes.Single, await RequireDatabaseAsync(SingleDatabaseName, DatabaseKinds.Single, "placement.mode", cancellationToken)),
-            PlacementModes.Shared => (PlacementModes.Shared, await RequireDatabaseAsync(placement.Database, DatabaseKinds.Shared, "placement.database", cancellationToken)),
-            PlacementModes.Sharded => (PlacementModes.Sharded, await PickShardAsync(id, placement.ShardSet, cancellationToken)),
-            PlacementModes.Dedicated => (PlacementModes.Dedicated, await CreateDedicatedDatabaseAsync(id, placement, actor, cancellationToken)),
-            _ => throw new AdminRequestException("placement.mode", "must be one of single, dedicated, shared, sharded"),
-        };
+            throw new AdminConflictException($"Tenant '{id}' exists already.");
+        }
 
-        return await tenants.CreateAsync(new TenantRegistration(id, name, request.Industry, mode, database), actor, cancellationToken);
+        switch (placement.Mode)
+        {
+            case PlacementModes.Single:
+                return await CreateAsync(PlacementModes.Single, await RequireDatabaseAsync(SingleDatabaseName, DatabaseKinds.Single, "placement.mode", cancellationToken));
+            case PlacementModes.Shared:
+                return await CreateAsync(PlacementModes.Shared, await RequireDatabaseAsync(placement.Database, DatabaseKinds.Shared, "placement.database", cancellationToken));
+            case PlacementModes.Sharded:
+                return await CreateAsync(PlacementModes.Sharded, await PickShardAsync(id, placement.ShardSet, cancellationToken));
+            case PlacementModes.Dedicated:
+                var (database, provisioned) = await CreateDedicatedDatabaseAsync(id, placement, actor, cancellationToken);
+                try
+                {
+                    return await CreateAsync(PlacementModes.Dedicated, database);
+                }
+                catch
+                {
+                    await databases.UnregisterUnusedAsync(database, actor, "tenant creation failed");
+                    if (provisioned is not null)
+                    {
+                        await provisioner.DropAsync(AdminConnectionString, provisioned);
+                    }
+
+                    throw;
+                }
+
+            default:
+                throw new AdminRequestException("placement.mode", "must be one of single, dedicated, shared, sharded");
+        }
+
+        Task<TenantRecord> CreateAsync(string mode, string database) =>
+            tenants.CreateAsync(new TenantRegistration(id, name, industry, mode, database), actor, cancellationToken);
     }
 
     public async Task<IssuedApiKey> IssueApiKeyAsync(string tenantId, IssueApiKeyRequest? request, string actor, CancellationToken cancellationToken)
@@ -94,60 +126,110 @@ public sealed partial class TenantAdministration(
             throw new AdminRequestException("name", "at most 100 characters");
         }
 
-        var key = await apiKeys.IssueAsync(tenantId, request?.Name, actor, cancellationToken);
-        await cluster.DeactivateAsync<ITenantGrain>(tenantId, cancellationToken);
+        var keyName = request?.Name is null ? null : AdminValidation.RequirePlainText(request.Name, "name");
+        var key = await apiKeys.IssueAsync(tenantId, keyName, actor, cancellationToken);
+        await DeactivateCommittedAsync(tenantId);
         return key;
     }
 
-    /// <summary>Revokes the key; when this returns no silo accepts it any more.</summary>
+    /// <summary>
+    /// Revokes the key; when this returns no silo accepts it any more. The grain is deactivated even when the key
+    /// was revoked already, so repeating a revoke whose deactivation failed (503) finishes the job.
+    /// </summary>
     public async Task<bool> RevokeApiKeyAsync(string tenantId, Guid keyId, string actor, CancellationToken cancellationToken)
     {
-        if (!await apiKeys.RevokeAsync(tenantId, keyId, actor, cancellationToken))
-        {
-            return false;
-        }
-
-        await cluster.DeactivateAsync<ITenantGrain>(tenantId, cancellationToken);
-        return true;
+        var revoked = await apiKeys.RevokeAsync(tenantId, keyId, actor, cancellationToken);
+        await DeactivateCommittedAsync(tenantId);
+        return revoked;
     }
 
     /// <summary>Replaces the tenant's connection settings; when this returns no silo uses the old ones.</summary>
     public async Task<bool> ReplaceConnectionAsync(string tenantId, ReplaceConnectionRequest request, string actor, CancellationToken cancellationToken)
     {
-        var settings = new ConnectionSettings(RequireConnectionString(request.ConnectionString, "connectionString"), ValidReplicas(request.Replicas));
+        var settings = new ConnectionSettings(AdminValidation.RequireConnectionString(request.ConnectionString, "connectionString"), AdminValidation.ValidReplicas(request.Replicas));
         if (!await tenants.ReplaceConnectionAsync(tenantId, settings, actor, cancellationToken))
         {
             return false;
         }
 
-        await cluster.DeactivateAsync<ITenantGrain>(tenantId, cancellationToken);
+        await DeactivateCommittedAsync(tenantId);
         return true;
     }
 
-    public Task<bool> DeactivateAsync(string tenantId, CancellationToken cancellationToken) =>
-        cluster.DeactivateAsync<ITenantGrain>(tenantId, cancellationToken);
+    /// <summary>Deactivates the tenant's grain (its next call reads the catalog afresh); audited.</summary>
+    public async Task<bool> DeactivateAsync(string tenantId, string actor, CancellationToken cancellationToken)
+    {
+        var deactivated = await cluster.DeactivateAsync<ITenantGrain>(tenantId, cancellationToken);
+        await tenants.AuditAsync(actor, "tenant.deactivate", tenantId, new Dictionary<string, object?> { ["wasActive"] = deactivated }, cancellationToken);
+        return deactivated;
+    }
 
-    private async Task<string> CreateDedicatedDatabaseAsync(string tenantId, TenantPlacementRequest placement, string actor, CancellationToken cancellationToken)
+    /// <summary>
+    /// After a committed catalog change: not cancelled with the request, since a client that hangs up must not leave
+    /// an activation serving what was just changed. If no silo answers, the caller gets 503 and may repeat.
+    /// </summary>
+    private Task<bool> DeactivateCommittedAsync(string tenantId) =>
+        cluster.DeactivateAsync<ITenantGrain>(tenantId, CancellationToken.None);
+
+    /// <summary>
+    /// Provisions (or checks) the tenant's own database, brings its schema up, then registers it; returns its catalog
+    /// name and, when this call created it, its physical name. A failed step takes back what the earlier ones made.
+    /// </summary>
+    private async Task<(string Name, string? Provisioned)> CreateDedicatedDatabaseAsync(
+        string tenantId, TenantPlacementRequest placement, string actor, CancellationToken cancellationToken)
     {
         var name = $"tenant-{tenantId}";
         if (placement.CreateDatabase == true)
         {
-            var admin = configuration.GetConnectionString("Catalog")!;
-            var provisioned = await provisioner.CreateAsync(admin, "tenant_" + tenantId.Replace('-', '_'), cancellationToken);
-            await databases.RegisterAsync(
-                new DatabaseRegistration(name, DatabaseKinds.Dedicated, new ConnectionSettings(provisioned.AppConnectionString, []), provisioned.OwnerConnectionString),
-                actor,
-                cancellationToken);
-        }
-        else
-        {
-            var settings = new ConnectionSettings(RequireConnectionString(placement.ConnectionString, "placement.connectionString"), ValidReplicas(placement.Replicas));
-            await RequireReachableAsync(settings.ConnectionString, "placement.connectionString", cancellationToken);
-            await databases.RegisterAsync(new DatabaseRegistration(name, DatabaseKinds.Dedicated, settings), actor, cancellationToken);
+            var physical = "tenant_" + tenantId.Replace('-', '_');
+            if (physical.Length > MaxPhysicalNameLength)
+            {
+                throw new AdminRequestException("id", $"at most {MaxPhysicalNameLength - "tenant_".Length} characters with createDatabase: its database is named tenant_<id>");
+            }
+
+            var provisioned = await provisioner.CreateAsync(AdminConnectionString, physical, cancellationToken);
+            try
+            {
+                await ApplyTenantSchemaAsync(provisioned.OwnerConnectionString, "placement.createDatabase", cancellationToken);
+                await databases.RegisterAsync(
+                    new DatabaseRegistration(name, DatabaseKinds.Dedicated, new ConnectionSettings(provisioned.AppConnectionString, []), provisioned.OwnerConnectionString),
+                    actor,
+                    cancellationToken);
+            }
+            catch
+            {
+                await provisioner.DropAsync(AdminConnectionString, physical);
+                throw;
+            }
+
+            return (name, physical);
         }
 
-        await migrator.ApplyTenantDatabaseAsync(name, cancellationToken);
-        return name;
+        if (name.Length > MaxCatalogNameLength)
+        {
+            throw new AdminRequestException("id", $"at most {MaxCatalogNameLength - "tenant-".Length} characters for a dedicated tenant: its database is registered as tenant-<id>");
+        }
+
+        var settings = new ConnectionSettings(AdminValidation.RequireConnectionString(placement.ConnectionString, "placement.connectionString"), AdminValidation.ValidReplicas(placement.Replicas));
+        await RequireReachableAsync(settings.ConnectionString, "placement.connectionString", cancellationToken);
+        await ApplyTenantSchemaAsync(settings.ConnectionString, "placement.connectionString", cancellationToken);
+        await databases.RegisterAsync(new DatabaseRegistration(name, DatabaseKinds.Dedicated, settings), actor, cancellationToken);
+        return (name, null);
+    }
+
+    private string AdminConnectionString =>
+        configuration.GetConnectionString("Catalog") ?? throw new InvalidOperationException("ConnectionStrings:Catalog is not configured.");
+
+    private async Task ApplyTenantSchemaAsync(string migrationConnectionString, string field, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await migrator.ApplyTenantSchemaAsync(migrationConnectionString, cancellationToken);
+        }
+        catch (Exception ex) when (ex is MigrationException or PostgresException)
+        {
+            throw new AdminRequestException(field, $"the tenant schema cannot be applied with these credentials ({(ex is PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}" : ex.Message)})");
+        }
     }
 
     private async Task<string> PickShardAsync(string tenantId, string? shardSet, CancellationToken cancellationToken)
@@ -193,37 +275,4 @@ public sealed partial class TenantAdministration(
             throw new AdminRequestException(field, $"cannot connect ({TenantDatabaseErrors.Describe(ex)})");
         }
     }
-
-    private static string RequireName(string? name, string field) =>
-        name is not null && DatabaseName().IsMatch(name)
-            ? name
-            : throw new AdminRequestException(field, "must be 1-63 characters of lower-case letters, digits, '-' and '_', starting with a letter");
-
-    private static string RequireConnectionString(string? value, string field)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            throw new AdminRequestException(field, "is required");
-        }
-
-        try
-        {
-            var builder = new NpgsqlConnectionStringBuilder(value);
-            return string.IsNullOrEmpty(builder.Host) ? throw new AdminRequestException(field, "names no Host") : value;
-        }
-        catch (ArgumentException)
-        {
-            // The value may hold a password: the message says what is wrong, never what was sent.
-            throw new AdminRequestException(field, "is not a valid PostgreSQL connection string");
-        }
-    }
-
-    private static List<string> ValidReplicas(IReadOnlyList<string>? replicas) =>
-        [.. (replicas ?? []).Select((r, i) => RequireConnectionString(r, $"replicas[{i}]"))];
-
-    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
-    private static partial Regex TenantId();
-
-    [GeneratedRegex("^[a-z][a-z0-9_-]{0,62}$")]
-    private static partial Regex DatabaseName();
 }

@@ -40,6 +40,29 @@ public sealed class DatabaseCatalog(CatalogDatabase catalog, SecretProtector pro
         await transaction.CommitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Takes back a registration that its request could not complete (its migrations or its tenant failed), as
+    /// long as no tenant uses the database; audited like the registration was.
+    /// </summary>
+    public async Task UnregisterUnusedAsync(string name, string actor, string reason)
+    {
+        await using var db = await catalog.OpenConnectionAsync(CancellationToken.None);
+        await using var transaction = await db.BeginTransactionAsync(CancellationToken.None);
+        await using (var command = new NpgsqlCommand(
+            "DELETE FROM catalog.databases d WHERE d.name = @name AND NOT EXISTS (SELECT FROM catalog.tenants t WHERE t.database_name = d.name)", db))
+        {
+            command.Parameters.AddWithValue("name", name);
+            if (await command.ExecuteNonQueryAsync(CancellationToken.None) == 0)
+            {
+                return;
+            }
+        }
+
+        await AuditLog.WriteAsync(
+            db, actor, "database.unregister", $"database:{name}", new Dictionary<string, object?> { ["reason"] = reason }, CancellationToken.None);
+        await transaction.CommitAsync(CancellationToken.None);
+    }
+
     /// <summary>Makes registered shared databases the shards of a new set, in the order given.</summary>
     public async Task CreateShardSetAsync(string name, IReadOnlyList<string> databaseNames, string actor, CancellationToken cancellationToken)
     {
@@ -54,7 +77,9 @@ public sealed class DatabaseCatalog(CatalogDatabase catalog, SecretProtector pro
         for (var index = 0; index < databaseNames.Count; index++)
         {
             await using var assign = new NpgsqlCommand(
-                "UPDATE catalog.databases SET kind = 'shard', shard_set = @set, shard_index = @index, updated_at = now() WHERE name = @name AND kind = 'shared'", db);
+                "UPDATE catalog.databases SET kind = @shard, shard_set = @set, shard_index = @index, updated_at = now() WHERE name = @name AND kind = @shared", db);
+            assign.Parameters.AddWithValue("shard", DatabaseKinds.Shard);
+            assign.Parameters.AddWithValue("shared", DatabaseKinds.Shared);
             assign.Parameters.AddWithValue("set", name);
             assign.Parameters.AddWithValue("index", index);
             assign.Parameters.AddWithValue("name", databaseNames[index]);

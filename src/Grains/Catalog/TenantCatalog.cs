@@ -51,6 +51,13 @@ public sealed class TenantCatalog(CatalogDatabase catalog, SecretProtector prote
         return tenant;
     }
 
+    /// <summary>Audits an admin action on a tenant that changes no catalog row (a deactivation).</summary>
+    public async Task AuditAsync(string actor, string action, string tenantId, IReadOnlyDictionary<string, object?> details, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        await AuditLog.WriteAsync(db, actor, action, $"tenant:{tenantId}", details, cancellationToken);
+    }
+
     /// <summary>Replaces the tenant's own connection settings; the caller then deactivates its grain so no silo keeps the old ones.</summary>
     public async Task<bool> ReplaceConnectionAsync(string id, ConnectionSettings settings, string actor, CancellationToken cancellationToken)
     {

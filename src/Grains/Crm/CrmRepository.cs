@@ -72,14 +72,33 @@ public static class CrmRepository
     /// same canonical values) returns the first response with <c>Replayed</c> true and inserts nothing; the same
     /// key with another body throws <see cref="CrmIdempotencyConflictException"/>.
     /// </summary>
-    public static async Task<(bool Replayed, byte[] Json, Guid Id)> CreateAsync(
-        NpgsqlConnection connection, ResourceDefinition resource, string tenantId, JsonElement body, string? idempotencyKey, CancellationToken cancellationToken)
+    public static Task<(bool Replayed, byte[] Json, Guid Id)> CreateAsync(
+        NpgsqlConnection connection, ResourceDefinition resource, string tenantId, JsonElement body, string? idempotencyKey, CancellationToken cancellationToken) =>
+        CreateAsync(connection, resource, tenantId, ValidateCreate(resource, body, idempotencyKey), idempotencyKey, cancellationToken);
+
+    /// <summary>
+    /// The checks of a create that need no database: the body and the idempotency key. Callers run them before they
+    /// open a connection, so invalid input is a 400 whatever the database's state.
+    /// </summary>
+    internal static IReadOnlyList<FieldValue> ValidateCreate(ResourceDefinition resource, JsonElement body, string? idempotencyKey)
     {
-        CheckArguments(connection, resource, tenantId);
+        ArgumentNullException.ThrowIfNull(resource);
         var values = CrmBodyValidator.ValidateCreate(resource, body);
         if (idempotencyKey is not null)
         {
             CrmIdempotency.ValidateKey(resource, idempotencyKey);
+        }
+
+        return values;
+    }
+
+    /// <summary>Inserts a row from values <see cref="ValidateCreate"/> returned.</summary>
+    internal static async Task<(bool Replayed, byte[] Json, Guid Id)> CreateAsync(
+        NpgsqlConnection connection, ResourceDefinition resource, string tenantId, IReadOnlyList<FieldValue> values, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        CheckArguments(connection, resource, tenantId);
+        if (idempotencyKey is not null)
+        {
             var hash = CrmIdempotency.HashRequest(resource, values);
             if (await CrmIdempotency.ClaimOrReplayAsync(connection, resource, tenantId, idempotencyKey, hash, cancellationToken) is { } stored)
             {
@@ -102,11 +121,15 @@ public static class CrmRepository
     /// Applies an RFC 7386 merge patch: fields present are set (null clears a nullable field), absent fields stay.
     /// Cross-field rules are checked against the stored row merged with the patch. Null when there is no such row.
     /// </summary>
-    public static async Task<byte[]?> PatchAsync(
-        NpgsqlConnection connection, ResourceDefinition resource, string tenantId, Guid id, JsonElement mergePatch, CancellationToken cancellationToken)
+    public static Task<byte[]?> PatchAsync(
+        NpgsqlConnection connection, ResourceDefinition resource, string tenantId, Guid id, JsonElement mergePatch, CancellationToken cancellationToken) =>
+        PatchAsync(connection, resource, tenantId, id, CrmBodyValidator.ValidatePatch(resource, mergePatch), cancellationToken);
+
+    /// <summary>Applies patch values that <see cref="CrmBodyValidator.ValidatePatch"/> returned.</summary>
+    internal static async Task<byte[]?> PatchAsync(
+        NpgsqlConnection connection, ResourceDefinition resource, string tenantId, Guid id, IReadOnlyList<FieldValue> values, CancellationToken cancellationToken)
     {
         CheckArguments(connection, resource, tenantId);
-        var values = CrmBodyValidator.ValidatePatch(resource, mergePatch);
         if (values.Count == 0)
         {
             return await GetAsync(connection, resource, tenantId, id, cancellationToken);
@@ -131,6 +154,27 @@ public static class CrmRepository
 
         await using var command = CrmSql.Update(resource, tenantId, id, values).CreateCommand(connection);
         return (await ReadOneAsync(command, resource, cancellationToken))?.Json;
+    }
+
+    /// <summary>
+    /// Forgets this tenant's idempotency keys older than <paramref name="olderThan"/>, oldest first and at most
+    /// <paramref name="limit"/> per call, so one call stays short; a retry after that long creates anew.
+    /// </summary>
+    public static async Task<int> PurgeIdempotencyKeysAsync(
+        NpgsqlConnection connection, string tenantId, TimeSpan olderThan, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        await using var command = new NpgsqlCommand(
+            """
+            DELETE FROM crm.idempotency_keys WHERE tenant_id = $1 AND id IN (
+                SELECT id FROM crm.idempotency_keys WHERE tenant_id = $1 AND created_at < now() - $2 ORDER BY created_at LIMIT $3)
+            """,
+            connection);
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(olderThan);
+        command.Parameters.AddWithValue(limit);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Deletes the row; false when this tenant has no such row.</summary>

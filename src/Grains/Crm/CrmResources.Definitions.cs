@@ -7,6 +7,16 @@ namespace OrleansTenants.Grains.Crm;
 /// </summary>
 public static partial class CrmResources
 {
+    // Active ISO 4217 codes (the currencies, funds and precious metals of the 2025 list; not XTS or XXX).
+    private const string Iso4217Codes =
+        "AED|AFN|ALL|AMD|ANG|AOA|ARS|AUD|AWG|AZN|BAM|BBD|BDT|BGN|BHD|BIF|BMD|BND|BOB|BOV|BRL|BSD|BTN|BWP|BYN|BZD|" +
+        "CAD|CDF|CHE|CHF|CHW|CLF|CLP|CNY|COP|COU|CRC|CUP|CVE|CZK|DJF|DKK|DOP|DZD|EGP|ERN|ETB|EUR|FJD|FKP|GBP|GEL|" +
+        "GHS|GIP|GMD|GNF|GTQ|GYD|HKD|HNL|HTG|HUF|IDR|ILS|INR|IQD|IRR|ISK|JMD|JOD|JPY|KES|KGS|KHR|KMF|KPW|KRW|KWD|" +
+        "KYD|KZT|LAK|LBP|LKR|LRD|LSL|LYD|MAD|MDL|MGA|MKD|MMK|MNT|MOP|MRU|MUR|MVR|MWK|MXN|MXV|MYR|MZN|NAD|NGN|NIO|" +
+        "NOK|NPR|NZD|OMR|PAB|PEN|PGK|PHP|PKR|PLN|PYG|QAR|RON|RSD|RUB|RWF|SAR|SBD|SCR|SDG|SEK|SGD|SHP|SLE|SLL|SOS|" +
+        "SRD|SSP|STN|SVC|SYP|SZL|THB|TJS|TMT|TND|TOP|TRY|TTD|TWD|TZS|UAH|UGX|USD|USN|UYI|UYU|UYW|UZS|VED|VES|VND|" +
+        "VUV|WST|XAF|XAG|XAU|XBA|XBB|XBC|XBD|XCD|XCG|XDR|XOF|XPD|XPF|XPT|XSU|XUA|YER|ZAR|ZMW|ZWG|ZWL";
+
     private static IEnumerable<ResourceDefinition> Definitions()
     {
         yield return new ResourceDefinition("accounts", "account", "accounts",
@@ -158,8 +168,8 @@ public static partial class CrmResources
                     Nullable = false,
                     MinLength = 3,
                     MaxLength = 3,
-                    Pattern = "^[A-Z]{3}$",
-                    PatternDescription = "an ISO 4217 code of three upper-case letters, such as USD",
+                    Pattern = $"^(?:{Iso4217Codes})$",
+                    PatternDescription = "an active ISO 4217 currency code in upper case, such as USD",
                     Filterable = true,
                     Description = "ISO 4217 code; defaults to USD.",
                 },

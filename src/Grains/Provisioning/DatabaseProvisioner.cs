@@ -38,13 +38,27 @@ public sealed partial class DatabaseProvisioner(ILogger<DatabaseProvisioner> log
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(connection, EnsureGroupRoleSql, cancellationToken);
 
-        // Identifiers come from the pattern above and passwords are hex: neither can carry a quote.
-        // Role DDL takes no bind parameters, so the statements are composed here.
-        await ExecuteAsync(connection, $"CREATE ROLE \"{owner}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '{ownerPassword}'", cancellationToken);
-        await ExecuteAsync(connection, $"CREATE ROLE \"{app}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '{appPassword}' IN ROLE {ApplicationGroupRole}", cancellationToken);
-        await ExecuteAsync(connection, $"CREATE DATABASE \"{databaseName}\" OWNER \"{owner}\" ENCODING 'UTF8'", cancellationToken);
-        await ExecuteAsync(connection, $"REVOKE CONNECT, TEMPORARY ON DATABASE \"{databaseName}\" FROM PUBLIC", cancellationToken);
-        await ExecuteAsync(connection, $"GRANT CONNECT ON DATABASE \"{databaseName}\" TO \"{owner}\", \"{app}\"", cancellationToken);
+        // Identifiers come from the pattern above and verifiers are base64 and '$:': neither can carry a quote.
+        // Role DDL takes no bind parameters, so the statements are composed here. What this call created is
+        // dropped again when a later step fails, so a refused or failed request leaves nothing behind.
+        var created = new List<string>();
+        try
+        {
+            await ExecuteAsync(connection, $"CREATE ROLE \"{owner}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '{ScramVerifier.Create(ownerPassword)}'", cancellationToken);
+            created.Add($"DROP ROLE IF EXISTS \"{owner}\"");
+            await ExecuteAsync(connection, $"CREATE ROLE \"{app}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '{ScramVerifier.Create(appPassword)}' IN ROLE {ApplicationGroupRole}", cancellationToken);
+            created.Add($"DROP ROLE IF EXISTS \"{app}\"");
+            await ExecuteAsync(connection, $"CREATE DATABASE \"{databaseName}\" OWNER \"{owner}\" ENCODING 'UTF8'", cancellationToken);
+            created.Add($"DROP DATABASE IF EXISTS \"{databaseName}\" WITH (FORCE)");
+            await ExecuteAsync(connection, $"REVOKE CONNECT, TEMPORARY ON DATABASE \"{databaseName}\" FROM PUBLIC", cancellationToken);
+            await ExecuteAsync(connection, $"GRANT CONNECT ON DATABASE \"{databaseName}\" TO \"{owner}\", \"{app}\"", cancellationToken);
+        }
+        catch
+        {
+            await UndoAsync(connection, created);
+            throw;
+        }
+
         logger.LogInformation("Created database {Database} with roles {Owner} and {App}", databaseName, owner, app);
 
         var server = new NpgsqlConnectionStringBuilder(adminConnectionString);
@@ -54,17 +68,58 @@ public sealed partial class DatabaseProvisioner(ILogger<DatabaseProvisioner> log
             ConnectionStringFor(server, databaseName, app, appPassword));
     }
 
-    /// <summary>The application role for a database that already exists (the single-database install's catalog).</summary>
+    /// <summary>
+    /// The application role for a database that already exists (the single-database install's catalog). Only that
+    /// role (and the owner) may connect to it, so another database's application credentials cannot open it.
+    /// </summary>
     public async Task<string> CreateApplicationRoleAsync(string adminConnectionString, string databaseName, CancellationToken cancellationToken)
     {
+        if (!ExistingName().IsMatch(databaseName))
+        {
+            throw new ArgumentException($"Database name '{databaseName}' must be 1-58 characters of lower-case letters, digits and '_'.", nameof(databaseName));
+        }
+
         var app = $"{databaseName}_app";
         var password = NewPassword();
         await using var dataSource = NpgsqlDataSource.Create(adminConnectionString);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(connection, EnsureGroupRoleSql, cancellationToken);
-        await ExecuteAsync(connection, $"CREATE ROLE \"{app}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '{password}' IN ROLE {ApplicationGroupRole}", cancellationToken);
+        await ExecuteAsync(connection, $"CREATE ROLE \"{app}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '{ScramVerifier.Create(password)}' IN ROLE {ApplicationGroupRole}", cancellationToken);
+        await ExecuteAsync(connection, $"REVOKE CONNECT, TEMPORARY ON DATABASE \"{databaseName}\" FROM PUBLIC", cancellationToken);
+        await ExecuteAsync(connection, $"GRANT CONNECT ON DATABASE \"{databaseName}\" TO \"{app}\"", cancellationToken);
         return ConnectionStringFor(new NpgsqlConnectionStringBuilder(adminConnectionString), databaseName, app, password);
     }
+
+    /// <summary>Drops a database <see cref="CreateAsync"/> made, and its roles: a tenant creation that failed after provisioning.</summary>
+    public async Task DropAsync(string adminConnectionString, string databaseName)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(adminConnectionString);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await UndoAsync(connection, [
+            $"DROP ROLE IF EXISTS \"{databaseName}_owner\"",
+            $"DROP ROLE IF EXISTS \"{databaseName}_app\"",
+            $"DROP DATABASE IF EXISTS \"{databaseName}\" WITH (FORCE)",
+        ]);
+    }
+
+    /// <summary>Runs the undo statements newest first; never cancelled, since what it removes must not stay half made.</summary>
+    private async Task UndoAsync(NpgsqlConnection connection, List<string> statements)
+    {
+        for (var i = statements.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await ExecuteAsync(connection, statements[i], CancellationToken.None);
+            }
+            catch (NpgsqlException ex)
+            {
+                LogUndoFailed(statements[i], ex.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cleanup after a failed provisioning step failed: {Statement}: {Reason}")]
+    private partial void LogUndoFailed(string statement, string reason);
 
     // Roles are cluster-wide: two databases provisioned at once may both try to create the group.
     private const string EnsureGroupRoleSql = $"""
@@ -99,4 +154,8 @@ public sealed partial class DatabaseProvisioner(ILogger<DatabaseProvisioner> log
 
     [GeneratedRegex("^[a-z][a-z0-9_]{0,47}$")]
     private static partial Regex PhysicalName();
+
+    // Leaves room for the "_app" suffix within PostgreSQL's 63-byte identifiers.
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,57}$")]
+    private static partial Regex ExistingName();
 }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Grains.Secrets;
+using OrleansTenants.Grains.Tenants;
 using OrleansTenants.Postgres.Migrations;
 
 namespace OrleansTenants.Grains.Schema;
@@ -28,20 +30,26 @@ public sealed class SchemaMigrator(
             {
                 await ApplyTenantDatabaseAsync(database.Name, cancellationToken);
             }
-            catch (Exception ex) when (ex is MigrationException or NpgsqlException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogError("Tenant migrations failed on database {Database}: {Reason}", database.Name, ex.Message);
-                failures.Add(new TenantDatabaseMigrationFailure(database.Name, ex.Message));
+                // One database's failure (unreachable, a setting that no longer decrypts, a bad stored value) must
+                // not keep the others, or the silo, from starting; the message names no secret.
+                var reason = DescribeFailure(ex);
+                logger.LogError("Tenant migrations failed on database {Database}: {Reason}", database.Name, reason);
+                failures.Add(new TenantDatabaseMigrationFailure(database.Name, reason));
             }
         }
 
         return failures;
     }
 
-    public async Task<IReadOnlyList<Migration>> ApplyTenantDatabaseAsync(string databaseName, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Migration>> ApplyTenantDatabaseAsync(string databaseName, CancellationToken cancellationToken) =>
+        await ApplyTenantSchemaAsync(await databases.GetMigrationConnectionStringAsync(databaseName, cancellationToken), cancellationToken);
+
+    /// <summary>Applies the tenant set to a database not registered yet: a new tenant's, before the catalog names it.</summary>
+    public async Task<IReadOnlyList<Migration>> ApplyTenantSchemaAsync(string migrationConnectionString, CancellationToken cancellationToken)
     {
-        var connectionString = await databases.GetMigrationConnectionStringAsync(databaseName, cancellationToken);
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var dataSource = NpgsqlDataSource.Create(migrationConnectionString);
         return await runner.ApplyAsync(dataSource, SchemaMigrations.Tenant, cancellationToken);
     }
 
@@ -59,14 +67,22 @@ public sealed class SchemaMigrator(
                 var status = await runner.GetStatusAsync(dataSource, SchemaMigrations.Tenant, cancellationToken);
                 tenantStatuses.Add(new TenantDatabaseSchemaStatus(database.Name, status, null));
             }
-            catch (NpgsqlException ex)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                tenantStatuses.Add(new TenantDatabaseSchemaStatus(database.Name, null, ex.Message));
+                tenantStatuses.Add(new TenantDatabaseSchemaStatus(database.Name, null, DescribeFailure(ex)));
             }
         }
 
         return new SchemaStatusReport(catalogStatus, tenantStatuses);
     }
+
+    private static string DescribeFailure(Exception ex) => ex switch
+    {
+        MigrationException migration => migration.Message,
+        NpgsqlException npgsql => TenantDatabaseErrors.Describe(npgsql),
+        SecretDecryptionException => "its stored connection settings do not decrypt with the configured keys",
+        _ => $"its stored connection settings are not usable ({ex.GetType().Name})",
+    };
 }
 
 public sealed record TenantDatabaseMigrationFailure(string Database, string Reason);

@@ -31,6 +31,12 @@ public sealed class TenantDataOptions
     /// <summary>How often replica lag is measured (on the read path, at most once per interval).</summary>
     public TimeSpan ReplicaLagCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long an Idempotency-Key is remembered; a retry of a create after that creates anew.</summary>
+    public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often an activation purges its tenant's expired idempotency keys (on a keyed create, in its transaction).</summary>
+    public TimeSpan IdempotencyPurgeInterval { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>After a write, this tenant's reads go to the primary for this long (read-your-own-writes).</summary>
     public TimeSpan ReadYourWritesWindow { get; set; } = TimeSpan.FromSeconds(5);
 }

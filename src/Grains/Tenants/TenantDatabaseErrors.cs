@@ -22,7 +22,27 @@ internal static class TenantDatabaseErrors
     public static bool IsStatementTimeout(Exception exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.QueryCanceled };
 
-    /// <summary>The error's class and message: Npgsql and PostgreSQL never put passwords in them.</summary>
+    /// <summary>
+    /// The tenant's database lacks what the CRM needs (schema missing or behind, privileges not granted): it needs an
+    /// operator, not the client, so it is a 503 like an outage, without tripping the breaker.
+    /// </summary>
+    public static bool IsNotReady(Exception exception) =>
+        exception is PostgresException
+        {
+            SqlState: PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn or PostgresErrorCodes.UndefinedFunction
+                or PostgresErrorCodes.InvalidSchemaName or PostgresErrorCodes.InsufficientPrivilege,
+        };
+
+    /// <summary>What a tenant API client may see: the error's code, never the server's message (it names roles and databases).</summary>
+    public static string Code(Exception exception) => exception switch
+    {
+        PostgresException postgres => $"SQLSTATE {postgres.SqlState}",
+        NpgsqlException { InnerException: SocketException socket } => $"cannot connect: {socket.SocketErrorCode}",
+        NpgsqlException { InnerException: TimeoutException } or TimeoutException => "timed out",
+        _ => exception.GetType().Name,
+    };
+
+    /// <summary>The error's class and message, for operators (logs, the admin API): Npgsql and PostgreSQL never put passwords in them.</summary>
     public static string Describe(Exception exception) => exception switch
     {
         PostgresException postgres => $"{postgres.SqlState}: {postgres.MessageText}",

@@ -24,7 +24,9 @@ public sealed partial class TenantGrain(
     private TenantConfiguration? _configuration;
     private DataSourceLease? _lease;
     private TenantGuard? _guard;
+    private const int IdempotencyPurgeBatch = 1000;
     private long _lastWrite;
+    private long _lastIdempotencyPurge = long.MinValue;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -38,7 +40,7 @@ public sealed partial class TenantGrain(
         _lease = _configuration.OwnsPool
             ? DataSourceLease.Own(TenantDataSourceFactory.Create(_configuration.Connection, $"orleans-tenants:{tenant.Id}", tenant.MaxPoolSize, _options))
             : sharedDataSources.Lease(tenant.DatabaseName, _configuration.Connection);
-        _guard = new TenantGuard(tenant.MaxConcurrency, _options, time);
+        _guard = new TenantGuard(tenant.Id, tenant.MaxConcurrency, _options, time, logger);
         LogActivated(tenant.Id, tenant.PlacementMode, tenant.DatabaseName);
     }
 
@@ -62,30 +64,47 @@ public sealed partial class TenantGrain(
     }
 
     public Task<TenantResult> ListAsync(byte[] keyHash, string resource, Dictionary<string, string?> query, CancellationToken cancellationToken) =>
-        RunAsync(keyHash, resource, write: false, async (connection, definition, tenantId, ct) =>
-            new TenantResult(TenantOutcome.Ok, await CrmRepository.ListAsync(connection, definition, tenantId, ListQuery.Parse(definition, query), ct)), cancellationToken);
+        RunAsync(keyHash, resource, write: false, definition =>
+        {
+            var parsed = ListQuery.Parse(definition, query);
+            return async (connection, tenantId, ct) =>
+                new TenantResult(TenantOutcome.Ok, await CrmRepository.ListAsync(connection, definition, tenantId, parsed, ct));
+        }, cancellationToken);
 
     public Task<TenantResult> GetAsync(byte[] keyHash, string resource, Guid id, CancellationToken cancellationToken) =>
-        RunAsync(keyHash, resource, write: false, async (connection, definition, tenantId, ct) =>
+        RunAsync(keyHash, resource, write: false, definition => async (connection, tenantId, ct) =>
             await CrmRepository.GetAsync(connection, definition, tenantId, id, ct) is { } json
                 ? new TenantResult(TenantOutcome.Ok, json, id)
                 : NotFound(definition, id), cancellationToken);
 
     public Task<TenantResult> CreateAsync(byte[] keyHash, string resource, JsonElement body, string? idempotencyKey, CancellationToken cancellationToken) =>
-        RunAsync(keyHash, resource, write: true, async (connection, definition, tenantId, ct) =>
+        RunAsync(keyHash, resource, write: true, definition =>
         {
-            var (replayed, json, id) = await CrmRepository.CreateAsync(connection, definition, tenantId, body, idempotencyKey, ct);
-            return new TenantResult(TenantOutcome.Created, json, id, Replayed: replayed);
+            var values = CrmRepository.ValidateCreate(definition, body, idempotencyKey);
+            return async (connection, tenantId, ct) =>
+            {
+                if (idempotencyKey is not null && IdempotencyPurgeIsDue())
+                {
+                    await CrmRepository.PurgeIdempotencyKeysAsync(connection, tenantId, _options.IdempotencyRetention, IdempotencyPurgeBatch, ct);
+                }
+
+                var (replayed, json, id) = await CrmRepository.CreateAsync(connection, definition, tenantId, values, idempotencyKey, ct);
+                return new TenantResult(TenantOutcome.Created, json, id, Replayed: replayed);
+            };
         }, cancellationToken);
 
     public Task<TenantResult> PatchAsync(byte[] keyHash, string resource, Guid id, JsonElement patch, CancellationToken cancellationToken) =>
-        RunAsync(keyHash, resource, write: true, async (connection, definition, tenantId, ct) =>
-            await CrmRepository.PatchAsync(connection, definition, tenantId, id, patch, ct) is { } json
-                ? new TenantResult(TenantOutcome.Ok, json, id)
-                : NotFound(definition, id), cancellationToken);
+        RunAsync(keyHash, resource, write: true, definition =>
+        {
+            var values = CrmBodyValidator.ValidatePatch(definition, patch);
+            return async (connection, tenantId, ct) =>
+                await CrmRepository.PatchAsync(connection, definition, tenantId, id, values, ct) is { } json
+                    ? new TenantResult(TenantOutcome.Ok, json, id)
+                    : NotFound(definition, id);
+        }, cancellationToken);
 
     public Task<TenantResult> DeleteAsync(byte[] keyHash, string resource, Guid id, CancellationToken cancellationToken) =>
-        RunAsync(keyHash, resource, write: true, async (connection, definition, tenantId, ct) =>
+        RunAsync(keyHash, resource, write: true, definition => async (connection, tenantId, ct) =>
             await CrmRepository.DeleteAsync(connection, definition, tenantId, id, ct)
                 ? new TenantResult(TenantOutcome.Deleted, Id: id)
                 : NotFound(definition, id), cancellationToken);
@@ -109,7 +128,9 @@ public sealed partial class TenantGrain(
         }
         catch (NpgsqlException ex)
         {
-            return new TenantHealth(ex is PostgresException, false, false, Stopwatch.GetElapsedTime(started).TotalMilliseconds, TenantDatabaseErrors.Describe(ex));
+            // Connected means a session was established: a server that refuses our credentials or lacks the database did not give one.
+            var connected = ex is PostgresException && !TenantDatabaseErrors.IsUnavailable(ex);
+            return new TenantHealth(connected, false, false, Stopwatch.GetElapsedTime(started).TotalMilliseconds, TenantDatabaseErrors.Describe(ex));
         }
     }
 
@@ -117,10 +138,17 @@ public sealed partial class TenantGrain(
         byte[] keyHash,
         string resource,
         bool write,
-        Func<NpgsqlConnection, ResourceDefinition, string, CancellationToken, Task<TenantResult>> operation,
+        Func<ResourceDefinition, TenantOperation> plan,
         CancellationToken cancellationToken)
     {
-        if (_configuration is null || _guard is null || _lease is null || !_configuration.ApiKeyHashes.Contains(Convert.ToHexStringLower(keyHash)))
+        if (_configuration is null)
+        {
+            // No such tenant: nothing worth keeping, and made-up ids must not pile up activations.
+            DeactivateOnIdle();
+            return new TenantResult(TenantOutcome.Unauthorized);
+        }
+
+        if (_guard is null || _lease is null || !_configuration.ApiKeyHashes.Contains(Convert.ToHexStringLower(keyHash)))
         {
             return new TenantResult(TenantOutcome.Unauthorized);
         }
@@ -135,6 +163,17 @@ public sealed partial class TenantGrain(
             return new TenantResult(TenantOutcome.NotFound, Detail: $"There is no resource '{resource}'. Resources: {string.Join(", ", CrmResources.All.Select(r => r.Name))}.");
         }
 
+        // Input is checked before any database work: invalid input is a 400 even while the database is down or busy.
+        TenantOperation operation;
+        try
+        {
+            operation = plan(definition);
+        }
+        catch (CrmValidationException invalid)
+        {
+            return new TenantResult(TenantOutcome.Invalid, Detail: invalid.Message, Errors: invalid.ToErrorMap());
+        }
+
         var primary = _lease.DataSource.Primary;
         var readFromPrimary = write || time.GetElapsedTime(Interlocked.Read(ref _lastWrite)) < _options.ReadYourWritesWindow;
         var dataSource = readFromPrimary ? primary : _lease.DataSource.ForReads();
@@ -146,7 +185,7 @@ public sealed partial class TenantGrain(
                 {
                     try
                     {
-                        return await ExecuteAsync(dataSource, definition, tenantId, operation, ct);
+                        return await ExecuteAsync(dataSource, tenantId, operation, ct);
                     }
                     catch (Exception ex) when (TenantDatabaseErrors.IsUnavailable(ex) && !ct.IsCancellationRequested)
                     {
@@ -156,7 +195,7 @@ public sealed partial class TenantGrain(
                     }
                 }
 
-                return await ExecuteAsync(primary, definition, tenantId, operation, ct);
+                return await ExecuteAsync(primary, tenantId, operation, ct);
             },
             cancellationToken);
 
@@ -168,20 +207,27 @@ public sealed partial class TenantGrain(
         return result;
     }
 
-    private async Task<TenantResult> ExecuteAsync(
-        NpgsqlDataSource dataSource,
-        ResourceDefinition definition,
-        string tenantId,
-        Func<NpgsqlConnection, ResourceDefinition, string, CancellationToken, Task<TenantResult>> operation,
-        CancellationToken cancellationToken)
+    private async Task<TenantResult> ExecuteAsync(NpgsqlDataSource dataSource, string tenantId, TenantOperation operation, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await TenantSession.BeginAsync(connection, tenantId, _options.StatementTimeout, cancellationToken);
-        var outcome = await operation(connection, definition, tenantId, cancellationToken);
+        var outcome = await operation(connection, tenantId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return outcome;
     }
+
+    /// <summary>At most once per interval per activation; the first keyed create after activation purges.</summary>
+    private bool IdempotencyPurgeIsDue()
+    {
+        var last = Interlocked.Read(ref _lastIdempotencyPurge);
+        var now = time.GetTimestamp();
+        return (last == long.MinValue || time.GetElapsedTime(last, now) >= _options.IdempotencyPurgeInterval)
+            && Interlocked.CompareExchange(ref _lastIdempotencyPurge, now, last) == last;
+    }
+
+    /// <summary>A validated request's database work: run on an open connection inside the tenant's transaction.</summary>
+    private delegate Task<TenantResult> TenantOperation(NpgsqlConnection connection, string tenantId, CancellationToken cancellationToken);
 
     private static TenantResult NotFound(ResourceDefinition definition, Guid id) =>
         new(TenantOutcome.NotFound, Detail: $"There is no {definition.Name} row with id {id}.");

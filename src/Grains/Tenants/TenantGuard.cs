@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using OrleansTenants.Grains.Crm;
 using Polly;
@@ -9,14 +10,18 @@ namespace OrleansTenants.Grains.Tenants;
 /// The walls around every tenant call: the tenant's concurrency limit (429 when full), a circuit breaker so a
 /// dead database is answered 503 at once instead of being hammered, and the mapping of failures to outcomes.
 /// </summary>
-internal sealed class TenantGuard : IDisposable
+internal sealed partial class TenantGuard : IDisposable
 {
     private readonly SemaphoreSlim _slots;
     private readonly ResiliencePipeline _breaker;
     private readonly TenantDataOptions _options;
+    private readonly string _tenantId;
+    private readonly ILogger _logger;
 
-    public TenantGuard(int maxConcurrency, TenantDataOptions options, TimeProvider time)
+    public TenantGuard(string tenantId, int maxConcurrency, TenantDataOptions options, TimeProvider time, ILogger logger)
     {
+        _tenantId = tenantId;
+        _logger = logger;
         _options = options;
         _slots = new SemaphoreSlim(maxConcurrency, maxConcurrency);
         _breaker = new ResiliencePipelineBuilder { TimeProvider = time }
@@ -52,7 +57,10 @@ internal sealed class TenantGuard : IDisposable
         }
         catch (CrmConflictException conflict)
         {
-            return new TenantResult(TenantOutcome.Conflict, Detail: conflict.Message);
+            return new TenantResult(
+                TenantOutcome.Conflict,
+                Detail: conflict.Message,
+                Errors: new Dictionary<string, string[]>(StringComparer.Ordinal) { [conflict.Field] = [conflict.Reason] });
         }
         catch (CrmIdempotencyConflictException mismatch)
         {
@@ -64,7 +72,12 @@ internal sealed class TenantGuard : IDisposable
         }
         catch (Exception ex) when (ex is NpgsqlException && TenantDatabaseErrors.IsUnavailable(ex))
         {
-            return Unavailable($"The tenant's database is unreachable ({TenantDatabaseErrors.Describe(ex)}).", _options.BreakerDuration);
+            return Unavailable($"The tenant's database is unreachable ({TenantDatabaseErrors.Code(ex)}).", _options.BreakerDuration);
+        }
+        catch (Exception ex) when (TenantDatabaseErrors.IsNotReady(ex))
+        {
+            LogNotReady(_tenantId, TenantDatabaseErrors.Describe(ex));
+            return Unavailable($"The tenant's database is not ready to serve ({TenantDatabaseErrors.Code(ex)}).", _options.BreakerDuration);
         }
         finally
         {
@@ -73,6 +86,9 @@ internal sealed class TenantGuard : IDisposable
     }
 
     public void Dispose() => _slots.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Tenant {TenantId}: its database lacks the CRM schema or grants ({Error}); its calls get 503")]
+    private partial void LogNotReady(string tenantId, string error);
 
     private static TenantResult Unavailable(string detail, TimeSpan retryAfter) =>
         new(TenantOutcome.DatabaseUnavailable, Detail: detail, RetryAfterSeconds: Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)));

@@ -90,20 +90,15 @@ public sealed class EmbeddedCatalog : IAsyncDisposable
 
         if (string.IsNullOrWhiteSpace(configuration["Admin:ApiKey"]))
         {
-            settings["Admin:ApiKey"] = LoadOrCreateAdminKey(Path.Combine(DataDirectory, "admin-api-key"), out var created);
-            AdminKeyCreated = created;
+            settings["Admin:ApiKey"] = LoadOrCreateAdminKey(Path.Combine(DataDirectory, "admin-api-key"));
         }
 
         return settings;
     }
 
-    /// <summary>True when this start generated the admin key, so it may be shown once.</summary>
-    public bool AdminKeyCreated { get; private set; }
-
-    private static string LoadOrCreateAdminKey(string path, out bool created)
+    private static string LoadOrCreateAdminKey(string path)
     {
-        created = !File.Exists(path);
-        if (!created)
+        if (File.Exists(path))
         {
             return File.ReadAllText(path).Trim();
         }

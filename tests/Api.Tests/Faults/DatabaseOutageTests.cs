@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using FluentAssertions;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansTenants.Grains.Provisioning;
@@ -98,6 +99,14 @@ public sealed class DatabaseOutageTests(DatabaseOutageFixture fixture, ITestOutp
                 answer.ShouldBeDatabaseUnavailable("with the circuit open");
                 answer.Took.Should().BeLessThan(FastAnswer, "an open circuit answers without trying the database");
             }
+
+            // Input is judged before the database is asked: a bad request is the client's to fix, whatever the outage.
+            using (var invalid = await http.PostAsJsonAsync(list, new { name = 5 }))
+            {
+                invalid.StatusCode.Should().Be(HttpStatusCode.BadRequest, await invalid.Content.ReadAsStringAsync());
+            }
+
+            (await FaultHttp.GetAsync(http, $"{list}?sort=password")).Status.Should().Be(HttpStatusCode.BadRequest);
 
             output.WriteLine($"After the stop: {string.Join("; ", failing.Select(f => $"+{f.At.TotalMilliseconds:0} ms {(int)f.Answer.Status} in {f.Answer.Took.TotalMilliseconds:0} ms ({f.Answer.Detail})"))}");
             output.WriteLine($"Open circuit: {string.Join(", ", open.Select(a => $"{a.Took.TotalMilliseconds:0} ms, Retry-After {a.RetryAfter?.TotalSeconds}"))}");

@@ -26,6 +26,34 @@ public sealed class CrmIdempotencyTests(CrmDatabase database) : IClassFixture<Cr
     }
 
     [Fact]
+    public async Task Purged_keys_older_than_the_retention_are_forgotten_and_newer_ones_kept()
+    {
+        var tenant = CrmDatabase.NewTenant();
+        var neighbour = CrmDatabase.NewTenant();
+        var old = await database.CreateAsync(tenant, "accounts", new { name = "Old" }, "old-key");
+        var recent = await database.CreateAsync(tenant, "accounts", new { name = "Recent" }, "recent-key");
+        var neighbours = await database.CreateAsync(neighbour, "accounts", new { name = "Old" }, "old-key");
+        foreach (var owner in new[] { tenant, neighbour })
+        {
+            await database.InTenantAsync(owner, async connection =>
+            {
+                await using var age = new Npgsql.NpgsqlCommand(
+                    "UPDATE crm.idempotency_keys SET created_at = now() - interval '2 days' WHERE tenant_id = $1 AND idempotency_key = 'old-key'", connection);
+                age.Parameters.AddWithValue(owner);
+                return await age.ExecuteNonQueryAsync();
+            });
+        }
+
+        var purged = await database.InTenantAsync(tenant, connection =>
+            CrmRepository.PurgeIdempotencyKeysAsync(connection, tenant, TimeSpan.FromDays(1), limit: 100, CancellationToken.None));
+
+        purged.Should().Be(1);
+        (await database.CreateAsync(tenant, "accounts", new { name = "Old" }, "old-key")).Id.Should().NotBe(old.Id, "a forgotten key creates anew");
+        (await database.CreateAsync(tenant, "accounts", new { name = "Recent" }, "recent-key")).Replayed.Should().BeTrue();
+        (await database.CreateAsync(neighbour, "accounts", new { name = "Old" }, "old-key")).Id.Should().Be(neighbours.Id, "another tenant's keys are not touched");
+    }
+
+    [Fact]
     public async Task Equal_numbers_written_differently_are_the_same_body()
     {
         var tenant = CrmDatabase.NewTenant();
