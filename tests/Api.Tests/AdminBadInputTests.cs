@@ -24,6 +24,7 @@ public sealed class AdminBadInputTests(PlacementModesFixture fixture) : IClassFi
         { "/admin/tenants", """{"id":"Not_A_Slug","name":"Fine","placement":{"mode":"single"}}""", "id" },
         { "/admin/tenants", """{"id":"no-such-set","name":"Fine","placement":{"mode":"sharded","shardSet":"nowhere"}}""", "placement.shardSet" },
         { "/admin/shard-sets", """{"name":"holes","databases":[null]}""", "databases" },
+        { "/admin/tenants", """{"id":"replica-creds","name":"R","placement":{"mode":"dedicated","connectionString":"Host=127.0.0.1;Port=1;Database=a;Username=u;Password=p","replicas":["Host=127.0.0.2;Port=1;Database=a;Username=other;Password=p"]}}""", "replicas[0]" },
         { "/admin/databases", """{"name":"unreachable","connectionString":"Host=127.0.0.1;Port=1;Database=x;Username=x;Password=x;Timeout=2"}""", "connectionString" },
     };
 

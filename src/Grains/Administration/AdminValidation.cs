@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Npgsql;
+using OrleansTenants.Grains.Catalog;
 
 namespace OrleansTenants.Grains.Administration;
 
@@ -30,8 +31,39 @@ internal static partial class AdminValidation
         }
     }
 
-    public static List<string> ValidReplicas(IReadOnlyList<string>? replicas) =>
-        [.. (replicas ?? []).Select((r, i) => RequireConnectionString(r, $"replicas[{i}]"))];
+    /// <summary>
+    /// Replicas join the primary in one Npgsql multi-host pool, which has one database and one set of credentials:
+    /// a replica may differ from the primary only in Host and Port, and with replicas the primary names one host.
+    /// </summary>
+    public static ConnectionSettings ValidSettings(string? connectionString, IReadOnlyList<string>? replicas, string field)
+    {
+        var primary = RequireConnectionString(connectionString, field);
+        var valid = new List<string>();
+        if (replicas is { Count: > 0 })
+        {
+            var primaryBuilder = new NpgsqlConnectionStringBuilder(primary);
+            if (primaryBuilder.Host!.Contains(',', StringComparison.Ordinal))
+            {
+                throw new AdminRequestException(field, "must name one host when replicas are given");
+            }
+
+            for (var i = 0; i < replicas.Count; i++)
+            {
+                var replica = new NpgsqlConnectionStringBuilder(RequireConnectionString(replicas[i], $"replicas[{i}]"));
+                if (replica.Host!.Contains(',', StringComparison.Ordinal)
+                    || (replica.Database is not null && replica.Database != primaryBuilder.Database)
+                    || (replica.Username is not null && replica.Username != primaryBuilder.Username)
+                    || (replica.Password is not null && replica.Password != primaryBuilder.Password))
+                {
+                    throw new AdminRequestException($"replicas[{i}]", "must name one host and use the primary's database and credentials (only Host and Port may differ)");
+                }
+
+                valid.Add(replicas[i]);
+            }
+        }
+
+        return new ConnectionSettings(primary, valid);
+    }
 
     /// <summary>Free text the catalog stores (names, industries): no NUL, which PostgreSQL text refuses, and valid UTF-16.</summary>
     public static string RequirePlainText(string value, string field) =>

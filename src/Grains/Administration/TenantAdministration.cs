@@ -29,7 +29,7 @@ public sealed class TenantAdministration(
     public async Task<DatabaseRecord> RegisterDatabaseAsync(RegisterDatabaseRequest request, string actor, CancellationToken cancellationToken)
     {
         var name = AdminValidation.RequireName(request.Name, "name");
-        var settings = new ConnectionSettings(AdminValidation.RequireConnectionString(request.ConnectionString, "connectionString"), AdminValidation.ValidReplicas(request.Replicas));
+        var settings = AdminValidation.ValidSettings(request.ConnectionString, request.Replicas, "connectionString");
         if (request.MigrationConnectionString is not null)
         {
             AdminValidation.RequireConnectionString(request.MigrationConnectionString, "migrationConnectionString");
@@ -146,7 +146,7 @@ public sealed class TenantAdministration(
     /// <summary>Replaces the tenant's connection settings; when this returns no silo uses the old ones.</summary>
     public async Task<bool> ReplaceConnectionAsync(string tenantId, ReplaceConnectionRequest request, string actor, CancellationToken cancellationToken)
     {
-        var settings = new ConnectionSettings(AdminValidation.RequireConnectionString(request.ConnectionString, "connectionString"), AdminValidation.ValidReplicas(request.Replicas));
+        var settings = AdminValidation.ValidSettings(request.ConnectionString, request.Replicas, "connectionString");
         if (!await tenants.ReplaceConnectionAsync(tenantId, settings, actor, cancellationToken))
         {
             return false;
@@ -210,7 +210,7 @@ public sealed class TenantAdministration(
             throw new AdminRequestException("id", $"at most {MaxCatalogNameLength - "tenant-".Length} characters for a dedicated tenant: its database is registered as tenant-<id>");
         }
 
-        var settings = new ConnectionSettings(AdminValidation.RequireConnectionString(placement.ConnectionString, "placement.connectionString"), AdminValidation.ValidReplicas(placement.Replicas));
+        var settings = AdminValidation.ValidSettings(placement.ConnectionString, placement.Replicas, "placement.connectionString");
         await RequireReachableAsync(settings.ConnectionString, "placement.connectionString", cancellationToken);
         await ApplyTenantSchemaAsync(settings.ConnectionString, "placement.connectionString", cancellationToken);
         await databases.RegisterAsync(new DatabaseRegistration(name, DatabaseKinds.Dedicated, settings), actor, cancellationToken);
