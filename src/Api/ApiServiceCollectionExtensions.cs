@@ -17,6 +17,7 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<JsonBody>();
         services.AddSingleton<AdminKeyFilter>();
         services.AddSingleton<AdminErrorFilter>();
+        services.AddSingleton<TenantMoveRunner>();
         services.AddProblemDetails();
         services.AddExceptionHandler<ClusterUnavailableExceptionHandler>();
         services.AddOpenApi(options => options.AddDocumentTransformer<CrmOpenApiSchemas>());

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using OrleansTenants.Grains.Administration;
 using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Grains.Moves;
 using OrleansTenants.Grains.Schema;
 using OrleansTenants.Grains.Tenants;
 
@@ -53,6 +54,15 @@ internal sealed class AdminClient : IDisposable
 
     public Task<AdminResponse<TenantHealth>> GetTenantHealthAsync(string id, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, $"admin/tenants/{Segment(id)}/health", null, Json.TenantHealth, ct);
+
+    public Task<AdminResponse<TenantMove>> StartMoveAsync(string id, MoveTenantRequest request, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"admin/tenants/{Segment(id)}/moves", Body(request, Json.MoveTenantRequest), Json.TenantMove, ct);
+
+    public Task<AdminResponse<TenantMove>> GetMoveAsync(string id, Guid moveId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"admin/tenants/{Segment(id)}/moves/{moveId}", null, Json.TenantMove, ct);
+
+    public Task<AdminResponse<List<TenantMove>>> ListMovesAsync(string id, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"admin/tenants/{Segment(id)}/moves", null, Json.ListTenantMove, ct);
 
     public Task<AdminResponse<TenantInfo>> ReplaceConnectionAsync(string id, ReplaceConnectionRequest request, CancellationToken ct) =>
         SendAsync(HttpMethod.Put, $"admin/tenants/{Segment(id)}/connection", Body(request, Json.ReplaceConnectionRequest), Json.TenantInfo, ct);

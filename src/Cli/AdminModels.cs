@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using OrleansTenants.Grains.Administration;
 using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Grains.Moves;
 using OrleansTenants.Grains.Schema;
 using OrleansTenants.Grains.Tenants;
 
@@ -44,6 +45,9 @@ internal sealed record ProblemInfo(string? Type, string? Title, int? Status, str
 [JsonSerializable(typeof(RegisterDatabaseRequest))]
 [JsonSerializable(typeof(CreateShardSetRequest))]
 [JsonSerializable(typeof(ReplaceConnectionRequest))]
+[JsonSerializable(typeof(MoveTenantRequest))]
+[JsonSerializable(typeof(TenantMove))]
+[JsonSerializable(typeof(List<TenantMove>))]
 [JsonSerializable(typeof(IssueApiKeyRequest))]
 [JsonSerializable(typeof(TenantInfo))]
 [JsonSerializable(typeof(List<TenantInfo>))]

@@ -7,7 +7,7 @@ using OrleansTenants.Grains.Schema;
 namespace OrleansTenants.Cli;
 
 /// <summary>The command tree. Every command but <c>migrations apply</c> is one or two admin API calls.</summary>
-internal sealed class CliCommands
+internal sealed partial class CliCommands
 {
     private static readonly string[] PlacementModes = ["single", "dedicated", "shared", "sharded"];
 
@@ -173,6 +173,8 @@ internal sealed class CliCommands
         tenants.Subcommands.Add(deactivate);
         tenants.Subcommands.Add(health);
         tenants.Subcommands.Add(Connection());
+        tenants.Subcommands.Add(Move());
+        tenants.Subcommands.Add(MovesList());
         return tenants;
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using OrleansTenants.Grains.Administration;
 using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Grains.Moves;
 using OrleansTenants.Grains.Provisioning;
 using OrleansTenants.Grains.Schema;
 using OrleansTenants.Grains.Secrets;
@@ -29,6 +30,7 @@ public static class GrainsServiceCollectionExtensions
         });
         services.AddSingleton<DatabaseCatalog>();
         services.AddSingleton<TenantCatalog>();
+        services.AddSingleton<TenantMoveCatalog>();
         services.AddSingleton<ApiKeyCatalog>();
         services.AddSingleton<EncryptionKeyRotation>();
         services.AddSingleton<MigrationRunner>();

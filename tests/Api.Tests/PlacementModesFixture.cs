@@ -12,12 +12,16 @@ public sealed class PlacementModesFixture : IAsyncLifetime
     /// <summary>Placement mode to (tenant id, API key).</summary>
     public Dictionary<string, (string Tenant, string Key)> Tenants { get; } = [];
 
+    /// <summary>The physical name of the database registered as <c>shared-one</c>.</summary>
+    public string SharedDatabase { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         await Cluster.InitializeAsync();
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var provisioner = new DatabaseProvisioner(NullLogger<DatabaseProvisioner>.Instance);
         var shared = await provisioner.CreateAsync(Cluster.CatalogConnectionString, $"shared_{suffix}", CancellationToken.None);
+        SharedDatabase = shared.Name;
         await Cluster.PostAsync("/admin/databases", new { name = "shared-one", connectionString = shared.AppConnectionString, migrationConnectionString = shared.OwnerConnectionString });
         for (var i = 0; i < 2; i++)
         {

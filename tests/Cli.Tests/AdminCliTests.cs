@@ -142,6 +142,35 @@ public sealed partial class AdminCliTests(CliSilo silo) : IClassFixture<CliSilo>
     }
 
     [Fact]
+    public async Task Move_follows_the_move_to_its_end_and_moves_lists_it()
+    {
+        var id = await CreateTenantAsync();
+        var key = await IssueKeyAsync(id);
+        var target = $"cli-move-{Guid.NewGuid():N}"[..20];
+        var database = await silo.ProvisionDatabaseAsync("climove");
+        (await silo.RunAsync("databases", "add", target, "--connection-string", database.AppConnectionString, "--migration-connection-string", database.OwnerConnectionString))
+            .ExitCode.Should().Be(0);
+
+        var move = await silo.RunAsync("tenants", "move", id, "--mode", "shared", "--database", target);
+
+        move.ExitCode.Should().Be(0, move.ToString());
+        move.Output.Should().MatchRegex(@"status:\s+completed").And.MatchRegex($@"to:\s+{target} \(shared\)").And.NotContain("Password");
+        (await silo.RunAsync("tenants", "show", id)).Output.Should().MatchRegex($@"database:\s+{target}");
+        using (var tenant = silo.TenantClient(key))
+        using (var ok = await tenant.GetAsync(new Uri($"api/tenants/{id}/accounts", UriKind.Relative)))
+        {
+            ok.StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        var list = await silo.RunAsync("tenants", "moves", id);
+        list.ExitCode.Should().Be(0, list.ToString());
+        list.Output.Should().MatchRegex($@"(?m)^[0-9a-f-]{{36}}\s+main\s+{target}\s+completed\s+0\s+");
+        var again = await silo.RunAsync("tenants", "move", id, "--mode", "shared", "--database", target);
+        again.ExitCode.Should().Be(1);
+        again.Error.Should().Contain("already");
+    }
+
+    [Fact]
     public async Task Cluster_lists_the_running_silo()
     {
         var cluster = await silo.RunAsync("cluster");

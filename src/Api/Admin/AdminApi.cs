@@ -3,6 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 using OrleansTenants.Api.Http;
 using OrleansTenants.Grains.Administration;
 using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Grains.Moves;
 using OrleansTenants.Grains.Schema;
 using OrleansTenants.Grains.Tenants;
 using OrleansTenants.Runtime;
@@ -37,6 +38,17 @@ public static class AdminApi
             await tenants.GetAsync(id, ct) is null
                 ? (IResult)ApiProblems.NotFound($"There is no tenant '{id}'.")
                 : Json(new DeactivationView(await administration.DeactivateAsync(id, Actor, ct)), AdminJsonContext.Default.DeactivationView));
+        admin.MapPost("/tenants/{id}/moves", StartMoveAsync);
+        admin.MapGet("/tenants/{id}/moves", async (string id, TenantCatalog tenants, TenantMoveCatalog moves, CancellationToken ct) =>
+            await tenants.GetAsync(id, ct) is null
+                ? (IResult)ApiProblems.NotFound($"There is no tenant '{id}'.")
+                : Json(await moves.ListAsync(id, ct), AdminJsonContext.Default.IReadOnlyListTenantMove));
+        admin.MapGet("/tenants/{id}/moves/{moveId}", async (string id, string moveId, TenantMoveCatalog moves, CancellationToken ct) =>
+            !Guid.TryParse(moveId, out var move)
+                ? (IResult)ApiProblems.Field("moveId", "is not a UUID")
+                : await moves.GetAsync(id, move, ct) is { } found
+                    ? Json(found, AdminJsonContext.Default.TenantMove)
+                    : ApiProblems.NotFound($"Tenant '{id}' has no move {move}."));
         admin.MapGet("/tenants/{id}/health", async (string id, TenantCatalog tenants, IGrainFactory grains, CancellationToken ct) =>
             await tenants.GetAsync(id, ct) is null
                 ? (IResult)ApiProblems.NotFound($"There is no tenant '{id}'.")
@@ -87,6 +99,20 @@ public static class AdminApi
         var tenant = await administration.CreateTenantAsync(request, Actor, context.RequestAborted);
         context.Response.Headers.Location = $"/admin/tenants/{tenant.Id}";
         return Json(TenantView.From(tenant, null), AdminJsonContext.Default.TenantView, StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> StartMoveAsync(string id, HttpContext context, JsonBody body, TenantAdministration administration, TenantMoveRunner runner)
+    {
+        var (request, problem) = await ReadAsync(context, body, AdminJsonContext.Default.MoveTenantRequest);
+        if (request is null)
+        {
+            return problem!;
+        }
+
+        var move = await administration.StartMoveAsync(id, request, Actor, context.RequestAborted);
+        runner.Start(move);
+        context.Response.Headers.Location = $"/admin/tenants/{id}/moves/{move.Id}";
+        return Json(move, AdminJsonContext.Default.TenantMove, StatusCodes.Status202Accepted);
     }
 
     private static async Task<IResult> ListTenantsAsync(TenantCatalog tenants, IClusterManagement cluster, CancellationToken ct)

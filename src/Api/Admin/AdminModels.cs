@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using OrleansTenants.Grains.Administration;
 using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Grains.Moves;
 using OrleansTenants.Grains.Tenants;
 using OrleansTenants.Postgres.Migrations;
 using OrleansTenants.Grains.Schema;
@@ -50,6 +51,9 @@ public sealed record MetricsView(RuntimeCountersSnapshot Runtime, int SharedData
 [JsonSerializable(typeof(CreateShardSetRequest))]
 [JsonSerializable(typeof(CreateTenantRequest))]
 [JsonSerializable(typeof(ReplaceConnectionRequest))]
+[JsonSerializable(typeof(MoveTenantRequest))]
+[JsonSerializable(typeof(TenantMove))]
+[JsonSerializable(typeof(IReadOnlyList<TenantMove>))]
 [JsonSerializable(typeof(IssueApiKeyRequest))]
 [JsonSerializable(typeof(TenantView))]
 [JsonSerializable(typeof(List<TenantView>))]

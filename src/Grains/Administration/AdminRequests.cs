@@ -21,6 +21,9 @@ public sealed record TenantPlacementRequest(string? Mode, string? ConnectionStri
     public override string ToString() => $"TenantPlacementRequest {{ Mode = {Mode}, Database = {Database}, ShardSet = {ShardSet} }}";
 }
 
+/// <summary>Body of <c>POST /admin/tenants/{id}/moves</c>: where the tenant goes, in the placement shapes of tenant creation.</summary>
+public sealed record MoveTenantRequest(TenantPlacementRequest? Placement);
+
 /// <summary>Body of <c>PUT /admin/tenants/{id}/connection</c>.</summary>
 public sealed record ReplaceConnectionRequest(string? ConnectionString, IReadOnlyList<string>? Replicas)
 {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Npgsql;
 using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Grains.Moves;
 using OrleansTenants.Grains.Provisioning;
 using OrleansTenants.Grains.Schema;
 using OrleansTenants.Grains.Tenants;
@@ -13,12 +14,13 @@ namespace OrleansTenants.Grains.Administration;
 /// The admin operations behind the admin API and CLI: validate, change the catalog (each change audited), and
 /// deactivate the tenant's grain when a change must take effect at once on every silo.
 /// </summary>
-public sealed class TenantAdministration(
+public sealed partial class TenantAdministration(
     DatabaseCatalog databases,
     TenantCatalog tenants,
     ApiKeyCatalog apiKeys,
     DatabaseProvisioner provisioner,
     SchemaMigrator migrator,
+    TenantMoveCatalog moves,
     IClusterManagement cluster,
     IConfiguration configuration)
 {
@@ -85,37 +87,46 @@ public sealed class TenantAdministration(
             throw new AdminConflictException($"Tenant '{id}' exists already.");
         }
 
+        var (mode, database, provisioned) = await ResolvePlacementAsync(id, placement, actor, cancellationToken);
+        try
+        {
+            return await tenants.CreateAsync(new TenantRegistration(id, name, industry, mode, database), actor, cancellationToken);
+        }
+        catch when (mode == PlacementModes.Dedicated)
+        {
+            await UndoDedicatedDatabaseAsync(database, provisioned, actor, "tenant creation failed");
+            throw;
+        }
+    }
+
+    /// <summary>Which database a placement request means: (mode, catalog name, physical name when this call created it).</summary>
+    private async Task<(string Mode, string Database, string? Provisioned)> ResolvePlacementAsync(
+        string tenantId, TenantPlacementRequest placement, string actor, CancellationToken cancellationToken)
+    {
         switch (placement.Mode)
         {
             case PlacementModes.Single:
-                return await CreateAsync(PlacementModes.Single, await RequireDatabaseAsync(SingleDatabaseName, DatabaseKinds.Single, "placement.mode", cancellationToken));
+                return (PlacementModes.Single, await RequireDatabaseAsync(SingleDatabaseName, DatabaseKinds.Single, "placement.mode", cancellationToken), null);
             case PlacementModes.Shared:
-                return await CreateAsync(PlacementModes.Shared, await RequireDatabaseAsync(placement.Database, DatabaseKinds.Shared, "placement.database", cancellationToken));
+                return (PlacementModes.Shared, await RequireDatabaseAsync(placement.Database, DatabaseKinds.Shared, "placement.database", cancellationToken), null);
             case PlacementModes.Sharded:
-                return await CreateAsync(PlacementModes.Sharded, await PickShardAsync(id, placement.ShardSet, cancellationToken));
+                return (PlacementModes.Sharded, await PickShardAsync(tenantId, placement.ShardSet, cancellationToken), null);
             case PlacementModes.Dedicated:
-                var (database, provisioned) = await CreateDedicatedDatabaseAsync(id, placement, actor, cancellationToken);
-                try
-                {
-                    return await CreateAsync(PlacementModes.Dedicated, database);
-                }
-                catch
-                {
-                    await databases.UnregisterUnusedAsync(database, actor, "tenant creation failed");
-                    if (provisioned is not null)
-                    {
-                        await provisioner.DropAsync(AdminConnectionString, provisioned);
-                    }
-
-                    throw;
-                }
-
+                var (database, provisioned) = await CreateDedicatedDatabaseAsync(tenantId, placement, actor, cancellationToken);
+                return (PlacementModes.Dedicated, database, provisioned);
             default:
                 throw new AdminRequestException("placement.mode", "must be one of single, dedicated, shared, sharded");
         }
+    }
 
-        Task<TenantRecord> CreateAsync(string mode, string database) =>
-            tenants.CreateAsync(new TenantRegistration(id, name, industry, mode, database), actor, cancellationToken);
+    /// <summary>Takes back a dedicated database registered (and perhaps provisioned) for a request that then failed.</summary>
+    private async Task UndoDedicatedDatabaseAsync(string database, string? provisioned, string actor, string reason)
+    {
+        await databases.UnregisterUnusedAsync(database, actor, reason);
+        if (provisioned is not null)
+        {
+            await provisioner.DropAsync(AdminConnectionString, provisioned);
+        }
     }
 
     public async Task<IssuedApiKey> IssueApiKeyAsync(string tenantId, IssueApiKeyRequest? request, string actor, CancellationToken cancellationToken)

@@ -28,6 +28,12 @@ public interface ITenantGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<TenantResult> DeleteAsync(byte[] keyHash, string resource, Guid id, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Runs a pending move of this tenant (see <see cref="Moves.TenantMoveCatalog"/>): exclusive, so the tenant's calls
+    /// wait for the copy and the cut-over and are then served from the new database. Returns the move as it ended.
+    /// </summary>
+    Task<Moves.TenantMove?> MoveAsync(Guid moveId, CancellationToken cancellationToken);
+
     /// <summary>For admins: can this tenant's database be reached and queried, and is row-level security on.</summary>
     [AlwaysInterleave]
     [Idempotent]

@@ -3,7 +3,9 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Crm;
+using OrleansTenants.Grains.Moves;
 using OrleansTenants.Runtime;
 
 namespace OrleansTenants.Grains.Tenants;
@@ -16,6 +18,8 @@ namespace OrleansTenants.Grains.Tenants;
 public sealed partial class TenantGrain(
     TenantConfigurationLoader loader,
     SharedDataSources sharedDataSources,
+    TenantMoveCatalog moves,
+    DatabaseCatalog databases,
     IOptions<TenantDataOptions> options,
     TimeProvider time,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain, IAsyncDisposable
@@ -31,6 +35,13 @@ public sealed partial class TenantGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _configuration = await loader.LoadAsync(GetPrimaryKeyString(), cancellationToken);
+        if (_configuration?.Tenant.Status == "moving")
+        {
+            // Only an activation moves its tenant, so a new one finding it moving means the last was cut short.
+            await moves.FailInterruptedAsync(_configuration.Tenant.Id, cancellationToken);
+            _configuration = await loader.LoadAsync(GetPrimaryKeyString(), cancellationToken);
+        }
+
         if (_configuration is null)
         {
             return;

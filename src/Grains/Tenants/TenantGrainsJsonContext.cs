@@ -7,6 +7,7 @@ namespace OrleansTenants.Grains.Tenants;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(TenantResult))]
 [JsonSerializable(typeof(TenantHealth))]
+[JsonSerializable(typeof(Moves.TenantMove))]
 [JsonSerializable(typeof(Dictionary<string, string?>))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(byte[]))]

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Globalization;
+using OrleansTenants.Grains.Administration;
+using OrleansTenants.Grains.Moves;
+
+namespace OrleansTenants.Cli;
+
+/// <summary><c>tenants move</c> and <c>tenants moves</c>: start a move and follow it to its end, list a tenant's moves.</summary>
+internal sealed partial class CliCommands
+{
+    private static readonly TimeSpan MovePollInterval = TimeSpan.FromMilliseconds(250);
+
+    private Command Move()
+    {
+        var id = TenantIdArgument();
+        var mode = new Option<string>("--mode") { Description = "Target placement: single, dedicated, shared or sharded.", Required = true };
+        mode.AcceptOnlyFromAmong(PlacementModes);
+        var database = new Option<string>("--database") { Description = "shared: the registered shared database." };
+        var shardSet = new Option<string>("--shard-set") { Description = "sharded: the shard set." };
+        var connectionString = new Option<string>("--connection-string") { Description = "dedicated: the tenant's own database (application role)." };
+        var replicas = ReplicaOption("dedicated: a read replica's connection string; repeat for several.");
+        var createDatabase = new Option<bool>("--create-database") { Description = "dedicated: let the platform create the database and its roles." };
+        var noWait = new Option<bool>("--no-wait") { Description = "Print the accepted move and return instead of following it to its end." };
+        var move = new Command("move", "Move a tenant to another database; its calls wait during the copy. Exit code 1 when the move fails.")
+        {
+            id, mode, database, shardSet, connectionString, replicas, createDatabase, noWait,
+        };
+        Admin(move, async (s, p, ct) =>
+        {
+            var tenant = p.GetValue(id)!;
+            var placement = new TenantPlacementRequest(
+                p.GetValue(mode), p.GetValue(connectionString), NullIfEmpty(p.GetValue(replicas)), p.GetValue(createDatabase) ? true : null, p.GetValue(database), p.GetValue(shardSet));
+            var started = await s.Client.StartMoveAsync(tenant, new MoveTenantRequest(placement), ct);
+            var current = started;
+            while (!p.GetValue(noWait) && current.Value.Status is "pending" or "running")
+            {
+                await Task.Delay(MovePollInterval, ct);
+                current = await s.Client.GetMoveAsync(tenant, started.Value.Id, ct);
+            }
+
+            if (s.Json)
+            {
+                s.WriteJson(current.Json);
+            }
+            else
+            {
+                WriteMove(s.Out, current.Value);
+            }
+
+            return current.Value.Status == "failed" ? 1 : 0;
+        });
+        return move;
+    }
+
+    private Command MovesList()
+    {
+        var id = TenantIdArgument();
+        var moves = new Command("moves", "List a tenant's moves, oldest first.") { id };
+        Admin(moves, async (s, p, ct) =>
+        {
+            var response = await s.Client.ListMovesAsync(p.GetValue(id)!, ct);
+            if (s.Json)
+            {
+                return s.WriteJson(response.Json);
+            }
+
+            var table = new TextTable("MOVE", "FROM", "TO", "STATUS", "ROWS", "STARTED", "FINISHED", "ERROR");
+            foreach (var m in response.Value)
+            {
+                table.Add(m.Id.ToString(), m.FromDatabase, m.ToDatabase, m.Status, m.RowsCopied.ToString(CultureInfo.InvariantCulture),
+                    m.StartedAt?.ToString("u", CultureInfo.InvariantCulture), m.FinishedAt?.ToString("u", CultureInfo.InvariantCulture), m.Error);
+            }
+
+            table.WriteTo(s.Out);
+            return 0;
+        });
+        return moves;
+    }
+
+    private static void WriteMove(TextWriter output, TenantMove move) =>
+        TextTable.WriteDetails(output,
+        [
+            ("move", move.Id.ToString()),
+            ("tenant", move.TenantId),
+            ("from", $"{move.FromDatabase} ({move.FromMode})"),
+            ("to", $"{move.ToDatabase} ({move.ToMode})"),
+            ("status", move.Status),
+            ("rows copied", move.RowsCopied.ToString(CultureInfo.InvariantCulture)),
+            ("error", move.Error),
+        ]);
+}

@@ -1,0 +1,184 @@
+using Npgsql;
+using OrleansTenants.Grains.Administration;
+using OrleansTenants.Grains.Catalog;
+
+namespace OrleansTenants.Grains.Moves;
+
+/// <summary>A tenant's move between databases, as the catalog records it. Never holds connection settings.</summary>
+public sealed record TenantMove(
+    Guid Id,
+    string TenantId,
+    string FromMode,
+    string FromDatabase,
+    string ToMode,
+    string ToDatabase,
+    string Status,
+    long RowsCopied,
+    string? Error,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt);
+
+/// <summary>
+/// <c>catalog.tenant_moves</c>: a move is <c>pending</c> when asked for, <c>running</c> once the tenant's grain has
+/// claimed it, and <c>completed</c> in the same transaction that points the tenant at its new database (the tenant's
+/// status is <c>moving</c> meanwhile, so an activation that finds it so knows a move was cut short).
+/// </summary>
+public sealed class TenantMoveCatalog(CatalogDatabase catalog)
+{
+    private const string Columns =
+        "id, tenant_id, from_mode, from_database, to_mode, to_database, status, rows_copied, error, created_at, started_at, finished_at";
+
+    // A move whose runner died before the grain claimed it would block the tenant's next move forever.
+    private static readonly TimeSpan UnclaimedLimit = TimeSpan.FromMinutes(1);
+
+    public async Task<TenantMove> CreateAsync(TenantRecord tenant, string toMode, string toDatabase, string actor, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(db, "UPDATE catalog.tenant_moves SET status = 'failed', error = 'never started: the process that accepted it stopped', finished_at = now() WHERE tenant_id = $1 AND status = 'pending' AND created_at < now() - $2",
+            cancellationToken, tenant.Id, UnclaimedLimit);
+        TenantMove move;
+        try
+        {
+            move = (await QueryAsync(db,
+                $"INSERT INTO catalog.tenant_moves (tenant_id, from_mode, from_database, to_mode, to_database) VALUES ($1, $2, $3, $4, $5) RETURNING {Columns}",
+                cancellationToken, tenant.Id, tenant.PlacementMode, tenant.DatabaseName, toMode, toDatabase)).Single();
+        }
+        catch (PostgresException clash) when (clash.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new AdminConflictException($"Tenant '{tenant.Id}' has a move that has not finished yet.");
+        }
+
+        await AuditLog.WriteAsync(db, actor, "tenant.move.start", $"tenant:{tenant.Id}",
+            new Dictionary<string, object?> { ["moveId"] = move.Id, ["from"] = tenant.DatabaseName, ["to"] = toDatabase }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return move;
+    }
+
+    public async Task<TenantMove?> GetAsync(string tenantId, Guid moveId, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        return (await QueryAsync(db, $"SELECT {Columns} FROM catalog.tenant_moves WHERE tenant_id = $1 AND id = $2", cancellationToken, tenantId, moveId))
+            .SingleOrDefault();
+    }
+
+    public async Task<IReadOnlyList<TenantMove>> ListAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        return await QueryAsync(db, $"SELECT {Columns} FROM catalog.tenant_moves WHERE tenant_id = $1 ORDER BY created_at, id", cancellationToken, tenantId);
+    }
+
+    /// <summary>Takes a pending move for the tenant's grain and marks the tenant as moving; null when it is not pending.</summary>
+    internal async Task<TenantMove?> ClaimAsync(string tenantId, Guid moveId, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        var claimed = (await QueryAsync(db,
+            $"UPDATE catalog.tenant_moves SET status = 'running', started_at = now() WHERE tenant_id = $1 AND id = $2 AND status = 'pending' RETURNING {Columns}",
+            cancellationToken, tenantId, moveId)).SingleOrDefault();
+        if (claimed is not null)
+        {
+            await ExecuteAsync(db, "UPDATE catalog.tenants SET status = 'moving', updated_at = now() WHERE id = $1", cancellationToken, tenantId);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return claimed;
+    }
+
+    /// <summary>
+    /// The cut-over: the tenant now lives in the target database (its own connection override belonged to the old
+    /// one and goes), and the move is completed, in one transaction.
+    /// </summary>
+    internal async Task<TenantMove> CompleteAsync(TenantMove move, long rowsCopied, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        var switched = await ExecuteAsync(db,
+            """
+            UPDATE catalog.tenants SET status = 'active', placement_mode = $2, database_name = $3, connection_secret = NULL, connection_key_id = NULL, updated_at = now()
+            WHERE id = $1 AND status = 'moving' AND database_name = $4
+            """,
+            cancellationToken, move.TenantId, move.ToMode, move.ToDatabase, move.FromDatabase);
+        if (switched == 0)
+        {
+            throw new InvalidOperationException("The tenant's placement changed while it was being moved.");
+        }
+
+        var completed = (await QueryAsync(db,
+            $"UPDATE catalog.tenant_moves SET status = 'completed', rows_copied = $2, finished_at = now() WHERE id = $1 RETURNING {Columns}",
+            cancellationToken, move.Id, rowsCopied)).Single();
+        await AuditLog.WriteAsync(db, "tenant-grain", "tenant.move.complete", $"tenant:{move.TenantId}",
+            new Dictionary<string, object?> { ["moveId"] = move.Id, ["to"] = move.ToDatabase, ["rows"] = rowsCopied }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return completed;
+    }
+
+    /// <summary>Records why a move failed and gives the tenant back to its old database, where its rows still are.</summary>
+    internal async Task<TenantMove> FailAsync(TenantMove move, string error, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(db, "UPDATE catalog.tenants SET status = 'active', updated_at = now() WHERE id = $1 AND status = 'moving'", cancellationToken, move.TenantId);
+        var failed = (await QueryAsync(db,
+            $"UPDATE catalog.tenant_moves SET status = 'failed', error = left($2, 2000), finished_at = now() WHERE id = $1 RETURNING {Columns}",
+            cancellationToken, move.Id, error)).Single();
+        await AuditLog.WriteAsync(db, "tenant-grain", "tenant.move.fail", $"tenant:{move.TenantId}",
+            new Dictionary<string, object?> { ["moveId"] = move.Id }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return failed;
+    }
+
+    /// <summary>An activation found the tenant still moving: the silo running the move stopped before the cut-over.</summary>
+    internal async Task FailInterruptedAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        foreach (var move in (await ListAsync(tenantId, cancellationToken)).Where(m => m.Status == "running"))
+        {
+            await FailAsync(move, "interrupted: the silo running it stopped before the cut-over; the tenant stayed where it was", cancellationToken);
+        }
+
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        await ExecuteAsync(db, "UPDATE catalog.tenants SET status = 'active', updated_at = now() WHERE id = $1 AND status = 'moving'", cancellationToken, tenantId);
+    }
+
+    private static async Task<int> ExecuteAsync(NpgsqlConnection db, string sql, CancellationToken cancellationToken, params object[] values)
+    {
+        await using var command = new NpgsqlCommand(sql, db);
+        foreach (var value in values)
+        {
+            command.Parameters.AddWithValue(value);
+        }
+
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<List<TenantMove>> QueryAsync(NpgsqlConnection db, string sql, CancellationToken cancellationToken, params object[] values)
+    {
+        await using var command = new NpgsqlCommand(sql, db);
+        foreach (var value in values)
+        {
+            command.Parameters.AddWithValue(value);
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var moves = new List<TenantMove>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            moves.Add(new TenantMove(
+                reader.GetGuid(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                reader.GetString(4),
+                reader.GetString(5),
+                reader.GetString(6),
+                reader.GetInt64(7),
+                reader.IsDBNull(8) ? null : reader.GetString(8),
+                reader.GetFieldValue<DateTimeOffset>(9),
+                reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
+                reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11)));
+        }
+
+        return moves;
+    }
+}

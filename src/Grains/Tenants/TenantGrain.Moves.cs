@@ -1,0 +1,108 @@
+using System.Data;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using OrleansTenants.Grains.Moves;
+
+namespace OrleansTenants.Grains.Tenants;
+
+/// <summary>
+/// Moving the tenant to another database, in one exclusive turn: no call of the tenant runs meanwhile (they wait,
+/// then are served from the new database), so the copy is complete and nothing written is left behind.
+/// </summary>
+public sealed partial class TenantGrain
+{
+    // A move is not bounded by the caller's call timeout: it finishes (or fails) in its turn whoever waits for it.
+    private static readonly TimeSpan MaxMoveDuration = TimeSpan.FromMinutes(30);
+
+    public async Task<TenantMove?> MoveAsync(Guid moveId, CancellationToken cancellationToken)
+    {
+        if (_configuration is null || _lease is null)
+        {
+            return null;
+        }
+
+        using var deadline = new CancellationTokenSource(MaxMoveDuration);
+        var token = deadline.Token;
+        var tenantId = _configuration.Tenant.Id;
+        if (await moves.ClaimAsync(tenantId, moveId, token) is not { } move)
+        {
+            return await moves.GetAsync(tenantId, moveId, token);
+        }
+
+        LogMoveStarted(tenantId, move.FromDatabase, move.ToDatabase);
+        long copied;
+        try
+        {
+            copied = await CopyToTargetAsync(move, token);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or OperationCanceledException)
+        {
+            var reason = ex is OperationCanceledException ? $"did not finish within {MaxMoveDuration.TotalMinutes:0} minutes" : TenantDatabaseErrors.Describe(ex);
+            LogMoveFailed(tenantId, reason);
+            return await moves.FailAsync(move, reason, CancellationToken.None);
+        }
+
+        var completed = await moves.CompleteAsync(move, copied, CancellationToken.None);
+        var oldSource = _lease;
+        _lease = null;
+        await using (oldSource)
+        {
+            // The activation is the cache: it takes the new placement before its next call runs.
+            _guard?.Dispose();
+            await OnActivateAsync(CancellationToken.None);
+            await DeleteFromSourceAsync(oldSource.DataSource.Primary, move);
+        }
+
+        LogMoveCompleted(tenantId, move.ToDatabase, copied);
+        return completed;
+    }
+
+    private async Task<long> CopyToTargetAsync(TenantMove move, CancellationToken cancellationToken)
+    {
+        var dataTenantId = _configuration!.Tenant.DataTenantId;
+        var target = await databases.GetConnectionAsync(move.ToDatabase, cancellationToken);
+        await using var targetDataSource = NpgsqlDataSource.Create(target.ConnectionString);
+        await using var source = await _lease!.DataSource.Primary.OpenConnectionAsync(cancellationToken);
+        // One snapshot of every table, so rows and the rows they reference agree.
+        await using var sourceTransaction = await source.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        await TenantSession.BeginAsync(source, dataTenantId, MaxMoveDuration, cancellationToken);
+        await using var destination = await targetDataSource.OpenConnectionAsync(cancellationToken);
+        await using var destinationTransaction = await destination.BeginTransactionAsync(cancellationToken);
+        await TenantSession.BeginAsync(destination, dataTenantId, MaxMoveDuration, cancellationToken);
+        var copied = await TenantDataCopier.CopyAsync(source, destination, dataTenantId, cancellationToken);
+        await destinationTransaction.CommitAsync(cancellationToken);
+        return copied;
+    }
+
+    /// <summary>
+    /// The rows left in the old database after the cut-over. Failing here loses nothing (the tenant lives in the
+    /// new database now, and a later move into the old one clears them first), so it is logged, not thrown.
+    /// </summary>
+    private async Task DeleteFromSourceAsync(NpgsqlDataSource oldPrimary, TenantMove move)
+    {
+        try
+        {
+            await using var connection = await oldPrimary.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await TenantSession.BeginAsync(connection, _configuration!.Tenant.DataTenantId, MaxMoveDuration, CancellationToken.None);
+            await TenantDataCopier.DeleteAsync(connection, _configuration.Tenant.DataTenantId, CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+        catch (NpgsqlException ex)
+        {
+            LogSourceCleanupFailed(move.TenantId, move.FromDatabase, TenantDatabaseErrors.Describe(ex));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId}: moving from database {From} to {To}")]
+    private partial void LogMoveStarted(string tenantId, string from, string to);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId}: moved to database {To}, {Rows} rows")]
+    private partial void LogMoveCompleted(string tenantId, string to, long rows);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}: the move failed and the tenant stays where it was ({Reason})")]
+    private partial void LogMoveFailed(string tenantId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}: moved, but its rows in {From} could not be deleted ({Reason})")]
+    private partial void LogSourceCleanupFailed(string tenantId, string from, string reason);
+}

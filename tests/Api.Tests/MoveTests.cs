@@ -1,0 +1,230 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FluentAssertions;
+using Npgsql;
+using OrleansTenants.Api.Tests.Faults;
+using Xunit;
+
+namespace OrleansTenants.Api.Tests;
+
+/// <summary>
+/// Tenant moves between databases: every row (and id, and idempotency key) arrives, writes made during the move are
+/// all kept, the old database keeps nothing, and a move cut short by a dead silo leaves the tenant where it was.
+/// </summary>
+public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<PlacementModesFixture>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private ApiCluster Cluster => fixture.Cluster;
+
+    [Fact]
+    public async Task A_moved_tenant_keeps_every_row_id_and_idempotency_key_and_its_old_database_keeps_none()
+    {
+        var (tenant, http) = await NewSharedTenantAsync("moved");
+        var account = await CreateAsync(http, tenant, "accounts", new { name = "Globex" });
+        var contact = await CreateAsync(http, tenant, "contacts", new { firstName = "Ada", lastName = "Lovelace", accountId = account });
+        var invoice = await CreateAsync(http, tenant, "invoices", new { number = "INV-1", accountId = account, total = 12.5m, currency = "EUR" });
+        var note = await CreateAsync(http, tenant, "notes", new { body = "Keep me" }, idempotencyKey: "note-1");
+        var before = new Dictionary<string, string>
+        {
+            [$"accounts/{account}"] = await ReadAsync(http, tenant, $"accounts/{account}"),
+            [$"contacts/{contact}"] = await ReadAsync(http, tenant, $"contacts/{contact}"),
+            [$"invoices/{invoice}"] = await ReadAsync(http, tenant, $"invoices/{invoice}"),
+            [$"notes/{note}"] = await ReadAsync(http, tenant, $"notes/{note}"),
+        };
+
+        var move = await MoveAsync(tenant, new { mode = "dedicated", createDatabase = true });
+
+        move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
+        move.GetProperty("fromDatabase").GetString().Should().Be("shared-one");
+        move.GetProperty("toDatabase").GetString().Should().Be($"tenant-{tenant}");
+        move.GetProperty("rowsCopied").GetInt64().Should().Be(5, "four rows and one idempotency key");
+        var view = await Cluster.Admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant}");
+        view.GetProperty("status").GetString().Should().Be("active");
+        view.GetProperty("placement").GetProperty("mode").GetString().Should().Be("dedicated");
+        foreach (var (path, json) in before)
+        {
+            (await ReadAsync(http, tenant, path)).Should().Be(json, path);
+        }
+
+        using (var replay = await PostAsync(http, tenant, "notes", new { body = "Keep me" }, "note-1"))
+        {
+            replay.StatusCode.Should().Be(HttpStatusCode.Created);
+            replay.Headers.GetValues("Idempotent-Replayed").Should().Equal("true");
+        }
+
+        (await RowsInSharedDatabaseAsync(tenant)).Should().Be(0, "the old database keeps none of the tenant's rows");
+        var moves = await Cluster.Admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant}/moves");
+        moves.EnumerateArray().Select(m => m.GetProperty("id").GetGuid()).Should().Equal(move.GetProperty("id").GetGuid());
+    }
+
+    [Fact]
+    public async Task Every_write_acknowledged_during_a_move_is_in_the_new_database()
+    {
+        var (tenant, http) = await NewSharedTenantAsync("busy");
+        for (var i = 0; i < 200; i++)
+        {
+            await CreateAsync(http, tenant, "accounts", new { name = $"Seed {i}" });
+        }
+
+        using var stop = new CancellationTokenSource();
+        var acknowledged = new ConcurrentBag<Guid>();
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            using var writer = Cluster.TenantClient(Key(tenant), silo: w % 2);
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                acknowledged.Add(await CreateAsync(writer, tenant, "notes", new { body = $"writer {w} note {i}" }, idempotencyKey: $"w{w}-{i}"));
+            }
+        })).ToList();
+        await FaultHttp.EventuallyAsync(() => Task.FromResult(acknowledged.Count), n => n >= 20, Patience, "writes before the move");
+
+        var move = await MoveAsync(tenant, new { mode = "sharded", shardSet = "shards" });
+        var duringMove = acknowledged.Count;
+        await FaultHttp.EventuallyAsync(() => Task.FromResult(acknowledged.Count), n => n >= duringMove + 20, Patience, "writes after the move");
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+
+        move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
+        var stored = await ListIdsAsync(http, tenant, "notes");
+        stored.Should().Contain(acknowledged, "nothing a client was told was saved is lost");
+        stored.Should().HaveCount(acknowledged.Distinct().Count());
+        (await ListIdsAsync(http, tenant, "accounts")).Should().HaveCount(200);
+    }
+
+    [Fact]
+    public async Task A_move_cut_short_by_its_silo_leaves_the_tenant_serving_from_where_it_was()
+    {
+        var (tenant, http) = await NewSharedTenantAsync("cut");
+        var account = await CreateAsync(http, tenant, "accounts", new { name = "Still here" });
+        // What a silo that died mid-move leaves: a running move and the tenant marked moving.
+        await ExecuteAsync(Cluster.CatalogConnectionString,
+            "INSERT INTO catalog.tenant_moves (tenant_id, from_mode, from_database, to_mode, to_database, status, started_at) VALUES ($1, 'shared', 'shared-one', 'single', 'main', 'running', now())",
+            tenant);
+        await ExecuteAsync(Cluster.CatalogConnectionString, "UPDATE catalog.tenants SET status = 'moving' WHERE id = $1", tenant);
+        (await Cluster.Admin.PostAsync($"/admin/tenants/{tenant}/deactivate", null)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        (await ReadAsync(http, tenant, $"accounts/{account}")).Should().Contain("Still here");
+
+        var moves = await Cluster.Admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant}/moves");
+        var interrupted = moves.EnumerateArray().Single();
+        interrupted.GetProperty("status").GetString().Should().Be("failed");
+        interrupted.GetProperty("error").GetString().Should().Contain("interrupted");
+        (await Cluster.Admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant}")).GetProperty("status").GetString().Should().Be("active");
+        (await MoveAsync(tenant, new { mode = "single" })).GetProperty("status").GetString().Should().Be("completed", "a new move may start");
+    }
+
+    [Theory]
+    [InlineData("""{"placement":{"mode":"shared","database":"shared-one"}}""", HttpStatusCode.Conflict)]
+    [InlineData("""{"placement":{"mode":"shared","database":"nowhere"}}""", HttpStatusCode.BadRequest)]
+    [InlineData("""{"placement":{"mode":"elsewhere"}}""", HttpStatusCode.BadRequest)]
+    [InlineData("""{}""", HttpStatusCode.BadRequest)]
+    public async Task A_move_that_cannot_be_done_is_refused_and_recorded_nowhere(string body, HttpStatusCode expected)
+    {
+        var (tenant, _) = await NewSharedTenantAsync("refused");
+
+        using var response = await Cluster.Admin.PostAsync($"/admin/tenants/{tenant}/moves", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(expected, await response.Content.ReadAsStringAsync());
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        (await Cluster.Admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant}/moves")).GetArrayLength().Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Moves_of_unknown_tenants_or_ids_are_404_and_400()
+    {
+        (await Cluster.Admin.PostAsJsonAsync("/admin/tenants/nobody/moves", new { placement = new { mode = "single" } })).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await Cluster.Admin.GetAsync("/admin/tenants/nobody/moves")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await Cluster.Admin.GetAsync($"/admin/tenants/nobody/moves/{Guid.NewGuid()}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await Cluster.Admin.GetAsync("/admin/tenants/nobody/moves/not-a-uuid")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+    }
+
+    private readonly ConcurrentDictionary<string, string> _keys = new();
+
+    private string Key(string tenant) => _keys[tenant];
+
+    private async Task<(string Tenant, HttpClient Http)> NewSharedTenantAsync(string prefix)
+    {
+        var tenant = $"{prefix}-{Guid.NewGuid():N}"[..20];
+        _keys[tenant] = await Cluster.CreateTenantAsync(tenant, new { mode = "shared", database = "shared-one" });
+        return (tenant, Cluster.TenantClient(_keys[tenant]));
+    }
+
+    /// <summary>Starts a move (202 with Location) and follows it until it ends.</summary>
+    private async Task<JsonElement> MoveAsync(string tenant, object placement)
+    {
+        using var started = await Cluster.Admin.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement });
+        started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
+        var location = started.Headers.Location!.ToString();
+        return await FaultHttp.EventuallyAsync(
+            () => Cluster.Admin.GetFromJsonAsync<JsonElement>(location),
+            move => move.GetProperty("status").GetString() is "completed" or "failed",
+            Patience,
+            $"the move of {tenant} ends");
+    }
+
+    private static async Task<Guid> CreateAsync(HttpClient http, string tenant, string resource, object body, string? idempotencyKey = null)
+    {
+        using var response = await PostAsync(http, tenant, resource, body, idempotencyKey);
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.Created, $"POST {resource}: {text}");
+        return ApiCluster.Json(text).GetProperty("id").GetGuid();
+    }
+
+    private static Task<HttpResponseMessage> PostAsync(HttpClient http, string tenant, string resource, object body, string? idempotencyKey)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/tenants/{tenant}/{resource}") { Content = JsonContent.Create(body) };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        return http.SendAsync(request);
+    }
+
+    private static async Task<string> ReadAsync(HttpClient http, string tenant, string path)
+    {
+        var answer = await FaultHttp.GetAsync(http, $"/api/tenants/{tenant}/{path}");
+        answer.Status.Should().Be(HttpStatusCode.OK, answer.ToString());
+        return answer.Body;
+    }
+
+    private static async Task<List<Guid>> ListIdsAsync(HttpClient http, string tenant, string resource)
+    {
+        var ids = new List<Guid>();
+        string? cursor = null;
+        do
+        {
+            var page = await FaultHttp.GetJsonAsync(http, $"/api/tenants/{tenant}/{resource}?limit=500{(cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}")}");
+            ids.AddRange(page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()));
+            cursor = page.GetProperty("nextCursor").GetString();
+        }
+        while (cursor is not null);
+        return ids;
+    }
+
+    private async Task<long> RowsInSharedDatabaseAsync(string tenant)
+    {
+        // As the server's superuser, which row-level security does not filter: every row of the tenant, in any table.
+        await using var connection = new NpgsqlConnection(Cluster.Server.GetConnectionString(fixture.SharedDatabase));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT (SELECT count(*) FROM crm.accounts WHERE tenant_id = $1) + (SELECT count(*) FROM crm.contacts WHERE tenant_id = $1) + " +
+            "(SELECT count(*) FROM crm.invoices WHERE tenant_id = $1) + (SELECT count(*) FROM crm.notes WHERE tenant_id = $1) + " +
+            "(SELECT count(*) FROM crm.idempotency_keys WHERE tenant_id = $1)",
+            connection);
+        command.Parameters.AddWithValue(tenant);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql, string parameter)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue(parameter);
+        await command.ExecuteNonQueryAsync();
+    }
+}
