@@ -80,6 +80,12 @@ internal static class LoadTestRun
             return 2;
         }
 
+        if (settings.Scenarios.Contains(ScenarioDefinition.RotateName) && (settings.RotatedTenants < 1 || settings.RotatedTenants > settings.Tenants))
+        {
+            await Console.Error.WriteLineAsync($"--rotated-tenants must be between 1 and the number of tenants ({settings.Tenants}), got {settings.RotatedTenants}.");
+            return 2;
+        }
+
         var started = DateTimeOffset.UtcNow;
         var log = Console.Out;
         var dataDirectory = Path.GetFullPath(settings.DataDirectory);
@@ -200,7 +206,7 @@ internal static class LoadTestRun
                 if (run.Failover is { } failover)
                 {
                     lines.Add($"{"",-22} failover: {failover.ErrorsAfterKill} errors after the kill ({failover.ErrorsOnLiveTargets} via live nodes, last {failover.RecoverySeconds?.ToString("0.00", CultureInfo.InvariantCulture) ?? "-"} s after it), " +
-                        $"{failover.SlowRequestsAfterKill} requests over 1 s, recovered (errors and p99) after {failover.LatencyRecoverySeconds?.ToString("0.0", CultureInfo.InvariantCulture) ?? "?"} s, duplicates {failover.DuplicateActivations?.ToString(CultureInfo.InvariantCulture) ?? "n/a"}");
+                        $"{failover.SlowRequestsAfterKill} requests over 1 s, time to recover (errors and p99): {ReportWriter.RecoveryText(failover)}, duplicates {failover.DuplicateActivations?.ToString(CultureInfo.InvariantCulture) ?? "n/a"}");
                 }
             }
         }
@@ -214,7 +220,8 @@ internal static class LoadTestRun
         {
             "All processes (silos, baselines, PostgreSQL and the load generator) share one machine; throughput is bounded by its cores, so the figures compare designs under the same constraint rather than measure capacity.",
             $"Each design runs on fresh processes for each scenario: {settings.Silos} silos for the grain design, {settings.BaselineInstances} processes of this program's `serve` command for each baseline; the load generator balances round robin over them.",
-            "direct: one NpgsqlDataSource per distinct connection settings (max 50 connections each), all tenants' settings read once at start-up, no API-key check, no limits.",
+            $"direct: one NpgsqlDataSource per distinct connection settings (max {DirectBackend.PoolSize} connections each, the grain design's shared-pool size), all tenants' settings read once at start-up, no API-key check, no limits.",
+            "The baselines' pools have the grain design's Npgsql settings (connect timeout, command timeout, statement timeout, automatic preparation of up to 64 statements), so the designs differ only in how they find a tenant's pool.",
             $"ttl-cache: tenant configuration cached {TtlCacheBackend.ConfigTtl.TotalMinutes:0} min, one client (pool) per tenant cached {TtlCacheBackend.ClientTtl.TotalHours:0} h, at most {TtlCacheBackend.MaxClients} clients per process (least recently used disposed), cleanup every {TtlCacheBackend.CleanupPeriod.TotalMinutes:0} min, a clear-cache call per process.",
             "grain design: the TenantGrain holds the tenant's configuration and a lease on its database's pool (its own pool for dedicated databases and tenant-specific settings) for as long as it is active.",
             "Seeded rows are written with SQL as the superuser (the same rows the API would write); writes during the run go through the designs.",

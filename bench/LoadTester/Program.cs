@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
+using OrleansTenants.ClusterLauncher;
 using OrleansTenants.LoadTester;
 using OrleansTenants.LoadTester.Baselines;
 using OrleansTenants.LoadTester.Reporting;
@@ -32,7 +32,10 @@ var dataDirectory = new Option<DirectoryInfo>("--data-dir")
     Description = "The cluster's data directory (PostgreSQL, secrets, node logs) and the tenants' API keys; reused by later runs",
     DefaultValueFactory = _ => new DirectoryInfo(defaults.DataDirectory),
 };
-var catalog = new Option<string?>("--catalog") { Description = "Use this catalog database instead of an embedded PostgreSQL (the launcher's --catalog)" };
+var catalog = new Option<string?>("--catalog")
+{
+    Description = "Use this catalog database instead of an embedded PostgreSQL; default: $ConnectionStrings__Catalog (prefer it for a connection string with a password: the command line is visible in ps)",
+};
 var output = new Option<DirectoryInfo>("--out") { Description = "Where the report goes (loadtest-<time>.json and .html)", DefaultValueFactory = _ => new DirectoryInfo(defaults.OutputDirectory) };
 var viaApi = new Option<bool>("--via-api") { Description = "Reach the grain design through a standalone Api process instead of the silos" };
 var instances = new Option<int>("--baseline-instances") { Description = "Processes per baseline design", DefaultValueFactory = _ => defaults.BaselineInstances };
@@ -47,7 +50,7 @@ var run = new Command("run", "Start a cluster, provision tenants, run the scenar
 run.SetAction((parse, _) =>
 {
     var chosen = parse.GetValue(scenarios) ?? [];
-    return Signals.RunAsync(token => LoadTestRun.RunAsync(
+    return TerminationSignals.RunAsync(token => LoadTestRun.RunAsync(
         new RunSettings
         {
             Silos = parse.GetValue(silos),
@@ -62,7 +65,7 @@ run.SetAction((parse, _) =>
             Scenarios = chosen.Length == 0 || chosen.Contains("all") ? ScenarioDefinition.Names : [.. chosen.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
             Designs = [.. (parse.GetValue(designs) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
             DataDirectory = parse.GetValue(dataDirectory)!.FullName,
-            CatalogConnectionString = parse.GetValue(catalog),
+            CatalogConnectionString = NullIfBlank(parse.GetValue(catalog)) ?? NullIfBlank(Environment.GetEnvironmentVariable("ConnectionStrings__Catalog")),
             OutputDirectory = parse.GetValue(output)!.FullName,
             ViaApi = parse.GetValue(viaApi),
             BaselineInstances = parse.GetValue(instances),
@@ -76,7 +79,7 @@ run.SetAction((parse, _) =>
 var design = new Option<string>("--design") { Description = "direct or ttl-cache", Required = true };
 var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:5300" };
 var serve = new Command("serve", "Serve one process of a baseline design (ConnectionStrings__Catalog and Encryption__* from the environment)") { design, urls };
-serve.SetAction((parse, _) => Signals.RunAsync(token => BaselineServer.RunAsync(parse.GetValue(design)!, parse.GetValue(urls)!, token)));
+serve.SetAction((parse, _) => TerminationSignals.RunAsync(token => BaselineServer.RunAsync(parse.GetValue(design)!, parse.GetValue(urls)!, token)));
 
 var json = new Option<FileInfo>("--json") { Description = "A report written by run", Required = true };
 var html = new Option<FileInfo?>("--html") { Description = "Where to write the HTML (default: next to the JSON)" };
@@ -97,32 +100,4 @@ var root = new RootCommand("Load tester of the OrleansTenants platform: the grai
 // Ctrl-C and SIGTERM cancel the run, which then stops its processes: more than System.CommandLine's default 2 s.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
-/// <summary>Runs an action with a token that SIGINT, SIGTERM and SIGHUP cancel (once; a second signal ends the process).</summary>
-internal static class Signals
-{
-    public static async Task<int> RunAsync(Func<CancellationToken, Task<int>> action)
-    {
-        using var stopping = new CancellationTokenSource();
-        void Stop(PosixSignalContext context)
-        {
-            if (!stopping.IsCancellationRequested)
-            {
-                context.Cancel = true;
-                stopping.Cancel();
-            }
-        }
-
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
-        try
-        {
-            return await action(stopping.Token);
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            await Console.Error.WriteLineAsync("stopped");
-            return 130;
-        }
-    }
-}
+static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -63,7 +63,7 @@ public sealed class ClusterNode : IAsyncDisposable
         LogFile = logFile;
         _wrapper = wrapper;
         ProcessId = processId;
-        StartedAt = DateTimeOffset.UtcNow;
+        ProcessStartTime = PosixSignals.StartTime(processId);
     }
 
     public string Name { get; }
@@ -79,9 +79,10 @@ public sealed class ClusterNode : IAsyncDisposable
     /// <summary>The wrapper shell's process id.</summary>
     public int WrapperProcessId => _wrapper.Id;
 
-    public string LogFile { get; }
+    /// <summary>The node process's start time as /proc gives it (null if it was gone at once): with the pid, it names the process.</summary>
+    public long? ProcessStartTime { get; }
 
-    public DateTimeOffset StartedAt { get; }
+    public string LogFile { get; }
 
     /// <summary>When the launcher killed the node on purpose (SIGKILL), if it did.</summary>
     public DateTimeOffset? KilledAt { get; private set; }

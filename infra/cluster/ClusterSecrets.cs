@@ -39,6 +39,7 @@ public sealed class ClusterSecrets
             PrivateFile.CreateUnlessExists(keyFile, "{\"activeKeyId\": \"" + id + "\", \"keys\": {\"" + id + "\": \"" + key + "\"}}");
         }
 
+        PrivateFile.Restrict(keyFile);
         var encryption = EncryptionKeyFile.LoadOrCreate(keyFile).Options;
         var adminKeyFile = Path.Combine(dataDirectory, AdminKeyFileName);
         return new ClusterSecrets(LoadOrCreateAdminKey(adminKeyFile), encryption, adminKeyFile);
@@ -64,6 +65,7 @@ public sealed class ClusterSecrets
     {
         if (File.Exists(path))
         {
+            PrivateFile.Restrict(path);
             return File.ReadAllText(path).Trim();
         }
 
@@ -92,6 +94,28 @@ public static class PrivateFile
         finally
         {
             File.Delete(temp);
+        }
+    }
+
+    /// <summary>
+    /// Sets an existing file's mode to 0600 if others may read or write it (a copy, an archive or an umask may have
+    /// loosened it); fails with a clear message when that is not allowed (say, the file belongs to someone else).
+    /// </summary>
+    public static void Restrict(string path)
+    {
+        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        if (OperatingSystem.IsWindows() || !File.Exists(path) || (File.GetUnixFileMode(path) & ~Private) == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            File.SetUnixFileMode(path, Private);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new InvalidOperationException($"{path} holds secrets and others may access it, but its mode cannot be set to 0600 ({ex.Message}); fix its owner or mode.", ex);
         }
     }
 

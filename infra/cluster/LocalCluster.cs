@@ -19,6 +19,7 @@ public sealed class LocalCluster : IAsyncDisposable
     public const string StateFileName = "cluster.json";
 
     private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly long? OwnStartTime = PosixSignals.StartTime(Environment.ProcessId);
 
     private readonly ClusterOptions _options;
     private readonly TextWriter _log;
@@ -59,9 +60,6 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public ClusterNode? Api => _api;
 
-    /// <summary>The silo arguments of the current silos: the options' plus the last start's extra ones.</summary>
-    public IReadOnlyList<string> SiloArguments => [.. _options.SiloArguments, .. _extraSiloArguments];
-
     public static async Task<LocalCluster> StartAsync(ClusterOptions options, TextWriter log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -83,7 +81,9 @@ public sealed class LocalCluster : IAsyncDisposable
 
         options = options with { DataDirectory = Path.GetFullPath(options.DataDirectory) };
         Directory.CreateDirectory(options.DataDirectory);
-        if (ClusterState.Read(options.DataDirectory) is { } running && running.LauncherProcessId != Environment.ProcessId && PosixSignals.IsAlive(running.LauncherProcessId))
+        // The state file may be left by a launcher that was killed, and its pid reused since: only a process with the
+        // recorded pid and start time is that launcher.
+        if (ClusterState.Read(options.DataDirectory) is { } running && running.LauncherProcessId != Environment.ProcessId && running.IsLauncherRunning())
         {
             throw new InvalidOperationException(
                 $"A cluster launched by process {running.LauncherProcessId} already runs from {options.DataDirectory}; stop it first.");
@@ -329,12 +329,21 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>The state as <c>cluster.json</c> holds it.</summary>
     public ClusterState Describe() => new(
         Environment.ProcessId,
+        OwnStartTime,
         DateTimeOffset.UtcNow,
         CatalogConnectionString,
         PostgresLogFile,
         PostgresProcessId,
         [.. _silos.OfType<ClusterNode>().Concat(_api is null ? [] : [_api]).Select(n => new ClusterState.Node(
-            n.Name, n.Role.ToString().ToLowerInvariant(), n.Url?.ToString().TrimEnd('/'), n.ProcessId, n.WrapperProcessId, n.LogFile))]);
+            n.Name, n.Role.ToString().ToLowerInvariant(), n.Url?.ToString().TrimEnd('/'), n.ProcessId, n.ProcessStartTime, n.WrapperProcessId, n.LogFile))]);
+
+    /// <summary>A free TCP port on <paramref name="host"/> (free now; another process may take it before it is used).</summary>
+    public static int FreePort(string host)
+    {
+        using var listener = new TcpListener(IPAddress.Parse(host), 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     private async Task StopNodesAsync(IReadOnlyList<ClusterNode> nodes)
     {
@@ -407,40 +416,6 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             await using var create = dataSource.CreateCommand($"CREATE DATABASE \"{database}\"");
             await create.ExecuteNonQueryAsync(cancellationToken);
-        }
-    }
-
-    private static int FreePort(string host)
-    {
-        using var listener = new TcpListener(IPAddress.Parse(host), 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-}
-
-/// <summary>What a running launcher writes to <c>cluster.json</c> (mode 0600: it holds the catalog connection string).</summary>
-public sealed record ClusterState(
-    int LauncherProcessId,
-    DateTimeOffset UpdatedAt,
-    string CatalogConnectionString,
-    string? PostgresLogFile,
-    int? PostgresProcessId,
-    IReadOnlyList<ClusterState.Node> Nodes)
-{
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    public sealed record Node(string Name, string Role, string? Url, int ProcessId, int WrapperProcessId, string LogFile);
-
-    public static ClusterState? Read(string dataDirectory)
-    {
-        var path = Path.Combine(dataDirectory, LocalCluster.StateFileName);
-        try
-        {
-            return File.Exists(path) ? JsonSerializer.Deserialize<ClusterState>(File.ReadAllText(path), Json) : null;
-        }
-        catch (JsonException)
-        {
-            return null;
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using OrleansTenants.ClusterLauncher;
 
 var dataDirectory = new Option<DirectoryInfo>("--data-dir")
@@ -12,7 +11,7 @@ var silos = new Option<int>("--silos") { Description = "Number of silo processes
 var api = new Option<bool>("--api") { Description = "Also start a standalone Api process (a cluster client)" };
 var catalog = new Option<string?>("--catalog")
 {
-    Description = "The catalog database's connection string; default: $ConnectionStrings__Catalog, else an embedded PostgreSQL under <data-dir>/postgres",
+    Description = "The catalog database's connection string (visible to every user in ps: prefer $ConnectionStrings__Catalog for one with a password); default: $ConnectionStrings__Catalog, else an embedded PostgreSQL under <data-dir>/postgres",
 };
 var basePort = new Option<int>("--base-port") { Description = "silo-i listens on base-port + i - 1, the Api on base-port + silos; 0 picks free ports", DefaultValueFactory = _ => 0 };
 var settings = new Option<string[]>("--set")
@@ -28,9 +27,9 @@ var start = new Command("start", "Start the cluster and keep it running until Ct
 {
     dataDirectory, silos, api, catalog, basePort, settings, durable, siloDll, apiDll,
 };
-start.SetAction((parse, _) => Launcher.StartAsync(
+start.SetAction((parse, _) => TerminationSignals.RunAsync(stopping => Launcher.StartAsync(
     parse.GetValue(dataDirectory)!, parse.GetValue(silos), parse.GetValue(api), parse.GetValue(catalog), parse.GetValue(basePort),
-    parse.GetValue(settings) ?? [], parse.GetValue(durable), parse.GetValue(siloDll), parse.GetValue(apiDll)));
+    parse.GetValue(settings) ?? [], parse.GetValue(durable), parse.GetValue(siloDll), parse.GetValue(apiDll), stopping)));
 
 var stop = new Command("stop", "Stop the cluster started from --data-dir: its launcher stops the nodes (SIGTERM, then wait) and its PostgreSQL") { dataDirectory };
 stop.SetAction((parse, _) => Launcher.StopAsync(parse.GetValue(dataDirectory)!));
@@ -40,26 +39,15 @@ status.SetAction(parse => Launcher.Status(parse.GetValue(dataDirectory)!));
 
 var root = new RootCommand("Local OrleansTenants cluster: N silos and optionally a standalone Api against one catalog database.") { start, stop, status };
 
-// Termination signals are handled by the launcher itself: stopping the nodes takes longer than System.CommandLine's
+// Termination signals are handled by TerminationSignals: stopping the nodes takes longer than System.CommandLine's
 // default 2 s grace period.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
 internal static class Launcher
 {
     public static async Task<int> StartAsync(
-        DirectoryInfo dataDirectory, int silos, bool api, string? catalog, int basePort, string[] settings, bool durable, FileInfo? siloDll, FileInfo? apiDll)
+        DirectoryInfo dataDirectory, int silos, bool api, string? catalog, int basePort, string[] settings, bool durable, FileInfo? siloDll, FileInfo? apiDll, CancellationToken stopping)
     {
-        using var stopping = new CancellationTokenSource();
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
-
-        void Stop(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stopping.Cancel();
-        }
-
         var siloArguments = new List<string>();
         foreach (var setting in settings)
         {
@@ -89,12 +77,7 @@ internal static class Launcher
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            cluster = await LocalCluster.StartAsync(options, Console.Out, stopping.Token);
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            Console.WriteLine("stopped while starting");
-            return 130;
+            cluster = await LocalCluster.StartAsync(options, Console.Out, stopping);
         }
         catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or TimeoutException or ArgumentException)
         {
@@ -130,7 +113,7 @@ internal static class Launcher
 
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(1), stopping.Token);
+                    await Task.Delay(TimeSpan.FromSeconds(1), stopping);
                 }
                 catch (OperationCanceledException)
                 {
@@ -153,29 +136,31 @@ internal static class Launcher
             return 0;
         }
 
-        if (PosixSignals.IsAlive(state.LauncherProcessId))
+        // Only processes whose pid and start time match the state file's are signalled: after a crash, a pid in a
+        // stale file may belong to an unrelated process by now.
+        if (state.IsLauncherRunning())
         {
             PosixSignals.TrySend(state.LauncherProcessId, PosixSignals.SigTerm);
             Console.WriteLine($"asked the launcher (pid {state.LauncherProcessId}) to stop");
-            for (var i = 0; i < 1200 && PosixSignals.IsAlive(state.LauncherProcessId); i++)
+            for (var i = 0; i < 1200 && state.IsLauncherRunning(); i++)
             {
                 await Task.Delay(100);
             }
         }
 
         // A launcher that was killed leaves its state file; its nodes stop by themselves, but make sure.
-        foreach (var node in state.Nodes.Where(n => PosixSignals.IsAlive(n.ProcessId)))
+        foreach (var node in state.Nodes.Where(n => n.IsRunning()))
         {
             PosixSignals.TrySend(node.ProcessId, PosixSignals.SigTerm);
         }
 
-        for (var i = 0; i < 600 && state.Nodes.Any(n => PosixSignals.IsAlive(n.ProcessId)); i++)
+        for (var i = 0; i < 600 && state.Nodes.Any(n => n.IsRunning()); i++)
         {
             await Task.Delay(100);
         }
 
-        var left = state.Nodes.Where(n => PosixSignals.IsAlive(n.ProcessId)).ToList();
-        if (left.Count > 0 || PosixSignals.IsAlive(state.LauncherProcessId))
+        var left = state.Nodes.Where(n => n.IsRunning()).ToList();
+        if (left.Count > 0 || state.IsLauncherRunning())
         {
             await Console.Error.WriteLineAsync($"still running: {string.Join(", ", left.Select(n => $"{n.Name} (pid {n.ProcessId})"))}");
             return 1;
@@ -194,10 +179,10 @@ internal static class Launcher
             return 1;
         }
 
-        Console.WriteLine($"launcher pid {state.LauncherProcessId} ({(PosixSignals.IsAlive(state.LauncherProcessId) ? "running" : "gone")})");
+        Console.WriteLine($"launcher pid {state.LauncherProcessId} ({(state.IsLauncherRunning() ? "running" : "gone")})");
         foreach (var node in state.Nodes)
         {
-            Console.WriteLine($"  {node.Name,-10} {node.Url,-24} pid {node.ProcessId,-8} {(PosixSignals.IsAlive(node.ProcessId) ? "running" : "gone")}");
+            Console.WriteLine($"  {node.Name,-10} {node.Url,-24} pid {node.ProcessId,-8} {(node.IsRunning() ? "running" : "gone")}");
         }
 
         return 0;

@@ -7,6 +7,7 @@
 #   infra/cluster/cluster.sh status [--data-dir DIR]
 #   infra/cluster/cluster.sh stop   [--data-dir DIR]
 #
+# A catalog with a password is best given in $ConnectionStrings__Catalog: a --catalog argument shows in ps.
 # Without --catalog (or $ConnectionStrings__Catalog) the launcher starts its own PostgreSQL under
 # <data-dir>/postgres and stops it last. The admin key and the master keys are generated once into
 # <data-dir> (mode 0600) and given to every node. `start` runs in the foreground: Ctrl-C, SIGTERM or

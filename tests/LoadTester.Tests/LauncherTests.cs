@@ -9,10 +9,14 @@ using Xunit;
 
 namespace OrleansTenants.LoadTester.Tests;
 
-/// <summary>The local cluster launcher: nodes start and become ready, and stopping (or losing) the launcher leaves no process behind.</summary>
+/// <summary>
+/// The local cluster launcher: nodes start and become ready, and stopping (or losing) the launcher leaves no process
+/// behind: no node, no wrapper shell or its watcher subshell, no PostgreSQL process.
+/// </summary>
 public sealed class LauncherTests : IClassFixture<PostgresDatabaseFixture>, IDisposable
 {
     private static readonly TimeSpan Gone = TimeSpan.FromSeconds(60);
+    private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web);
     private readonly PostgresDatabaseFixture _database;
     private readonly TemporaryDirectory _directory = new("launcher-test-");
 
@@ -45,13 +49,18 @@ public sealed class LauncherTests : IClassFixture<PostgresDatabaseFixture>, IDis
             },
             log,
             CancellationToken.None);
-        int[] processes;
+        List<(int Pid, long? StartTime)> processes;
         try
         {
             cluster.Silos.Should().HaveCount(2);
             cluster.Silos.Select(s => s.Url).Distinct().Should().HaveCount(2);
-            processes = [.. cluster.Silos.Concat([cluster.Api!]).SelectMany(n => new[] { n.ProcessId, n.WrapperProcessId })];
-            processes.Should().OnlyContain(pid => PosixSignals.IsAlive(pid));
+            processes = [];
+            foreach (var node in cluster.Silos.Concat([cluster.Api!]))
+            {
+                processes.AddRange(WrapperTree(node.WrapperProcessId, node.ProcessId));
+            }
+
+            processes.Should().OnlyContain(p => PosixSignals.IsRunning(p.Pid, p.StartTime));
 
             using var http = new HttpClient();
             foreach (var node in cluster.Silos.Concat([cluster.Api!]))
@@ -79,11 +88,7 @@ public sealed class LauncherTests : IClassFixture<PostgresDatabaseFixture>, IDis
             await cluster.DisposeAsync();
         }
 
-        foreach (var pid in processes)
-        {
-            await ProcessState.WaitUntilGoneAsync(pid, Gone);
-        }
-
+        await ProcessTree.WaitUntilGoneAsync(processes, Gone);
         File.Exists(Path.Combine(_directory.Path, LocalCluster.StateFileName)).Should().BeFalse();
         log.ToString().Should().Contain("stopped silo-1, silo-2").And.NotContain("was killed");
     }
@@ -92,7 +97,7 @@ public sealed class LauncherTests : IClassFixture<PostgresDatabaseFixture>, IDis
     public async Task The_stop_command_stops_a_cluster_on_its_own_postgres()
     {
         using var launcher = StartLauncher("start", "--data-dir", _directory.Path, "--silos", "1");
-        var state = await WaitForReadyAsync(launcher);
+        var processes = TreeOfReadyCluster(await WaitForReadyAsync(launcher));
 
         using var stop = StartLauncher("stop", "--data-dir", _directory.Path);
         await stop.WaitForExitAsync(new CancellationTokenSource(Gone).Token);
@@ -100,9 +105,30 @@ public sealed class LauncherTests : IClassFixture<PostgresDatabaseFixture>, IDis
 
         await launcher.WaitForExitAsync(new CancellationTokenSource(Gone).Token);
         launcher.ExitCode.Should().Be(0);
-        foreach (var pid in Pids(state))
+        await ProcessTree.WaitUntilGoneAsync(processes, Gone);
+    }
+
+    [Fact]
+    public async Task The_stop_command_leaves_alone_a_process_that_reused_a_pid_of_a_stale_state_file()
+    {
+        using var bystander = Process.Start(new ProcessStartInfo("sleep", "60") { UseShellExecute = false })!;
+        try
         {
-            await ProcessState.WaitUntilGoneAsync(pid, Gone);
+            // As a launcher that was SIGKILLed could leave it, after its pids went to other processes: same pids, other start times.
+            var startTime = PosixSignals.StartTime(bystander.Id)!.Value;
+            var stale = new ClusterState(bystander.Id, startTime + 1, DateTimeOffset.UtcNow, "Host=localhost", null, null, [new ClusterState.Node("silo-1", "silo", null, bystander.Id, startTime - 1, bystander.Id, "silo-1.log")]);
+            PrivateFile.Write(Path.Combine(_directory.Path, LocalCluster.StateFileName), JsonSerializer.Serialize(stale, StateJson));
+
+            using var stop = StartLauncher("stop", "--data-dir", _directory.Path);
+            await stop.WaitForExitAsync(new CancellationTokenSource(Gone).Token);
+
+            stop.ExitCode.Should().Be(0, await stop.StandardError.ReadToEndAsync());
+            PosixSignals.IsRunning(bystander.Id, startTime).Should().BeTrue("the pid belongs to another process now");
+            File.Exists(Path.Combine(_directory.Path, LocalCluster.StateFileName)).Should().BeFalse("a state file naming no running process is removed");
+        }
+        finally
+        {
+            bystander.Kill();
         }
     }
 
@@ -110,14 +136,11 @@ public sealed class LauncherTests : IClassFixture<PostgresDatabaseFixture>, IDis
     public async Task A_launcher_killed_with_sigkill_takes_its_nodes_and_postgres_with_it()
     {
         using var launcher = StartLauncher("start", "--data-dir", _directory.Path, "--silos", "1");
-        var state = await WaitForReadyAsync(launcher);
+        var processes = TreeOfReadyCluster(await WaitForReadyAsync(launcher));
 
         launcher.Kill();
 
-        foreach (var pid in Pids(state))
-        {
-            await ProcessState.WaitUntilGoneAsync(pid, Gone);
-        }
+        await ProcessTree.WaitUntilGoneAsync(processes, Gone);
     }
 
     public void Dispose() => _directory.Dispose();
@@ -171,6 +194,24 @@ public sealed class LauncherTests : IClassFixture<PostgresDatabaseFixture>, IDis
         throw new TimeoutException($"The cluster did not come up:\n{output}");
     }
 
-    private static IEnumerable<int> Pids(ClusterState state) =>
-        [state.LauncherProcessId, state.PostgresProcessId!.Value, .. state.Nodes.SelectMany(n => new[] { n.ProcessId, n.WrapperProcessId })];
+    /// <summary>The launcher's process tree, checked to hold the nodes, their wrappers (with their watchers) and PostgreSQL.</summary>
+    private static List<(int Pid, long? StartTime)> TreeOfReadyCluster(ClusterState state)
+    {
+        var tree = ProcessTree.Of(state.LauncherProcessId);
+        tree.Select(p => p.Pid).Should().Contain(state.PostgresProcessId!.Value);
+        foreach (var node in state.Nodes)
+        {
+            tree.Should().Contain(WrapperTree(node.WrapperProcessId, node.ProcessId));
+        }
+
+        return tree;
+    }
+
+    /// <summary>A node's wrapper shell, checked to run the node and its watcher subshell.</summary>
+    private static List<(int Pid, long? StartTime)> WrapperTree(int wrapper, int node)
+    {
+        var tree = ProcessTree.Of(wrapper);
+        tree.Select(p => p.Pid).Should().Contain(node).And.HaveCountGreaterThanOrEqualTo(3, "the wrapper runs the node and a watcher");
+        return tree;
+    }
 }

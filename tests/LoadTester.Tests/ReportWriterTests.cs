@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using FluentAssertions;
 using OrleansTenants.LoadTester.Reporting;
+using OrleansTenants.LoadTester.Scenarios;
 using OrleansTenants.TestSupport;
 using Xunit;
 
@@ -82,6 +83,40 @@ public sealed partial class ReportWriterTests
         (await File.ReadAllTextAsync(html)).Should().Contain("data-chart=\"throughput-steady\"");
     }
 
+    [Fact]
+    public void A_failover_that_did_not_recover_says_so_and_is_null_in_the_json()
+    {
+        var report = SampleReport();
+        var failover = report.Scenarios[1];
+        var runs = failover.Runs.Select(r => r with { Failover = r.Failover! with { LatencyRecoverySeconds = null, ErrorsAtWindowEnd = true } }).ToList();
+        report = report with { Scenarios = [report.Scenarios[0], failover with { Runs = runs }] };
+
+        using var json = JsonDocument.Parse(ReportWriter.ToJson(report));
+        json.RootElement.GetProperty("scenarios")[1].GetProperty("runs")[0].GetProperty("failover").GetProperty("latencyRecoverySeconds").ValueKind.Should().Be(JsonValueKind.Null);
+        var html = ReportWriter.ToHtml(report);
+        html.Should().Contain("time to recover: not recovered within the window").And.Contain("errors went on to the end of the window");
+        html.Should().Contain(SvgChart.Esc(FailoverAnalysis.RecoveryRule), "the rule is stated where the figure is");
+    }
+
+    [Fact]
+    public void The_rotate_scenario_shows_each_designs_implied_and_observed_stale_window()
+    {
+        RotationResult Rotation(long stale, double? last, double? implied, string why) => new(
+            10, 30.2, 45, "statement log", stale, stale, stale * 3, last, 29.8, implied, why, 0, 0, null, 500, [], "explained");
+        var steady = SampleReport().Scenarios[0];
+        var rotate = new ScenarioReport("rotate", "rotation", [
+            steady.Runs[0] with { Scenario = "rotate", Rotation = Rotation(0, null, 0, "none: the activation is gone") },
+            steady.Runs[2] with { Scenario = "rotate", Rotation = Rotation(120, 29.5, 3600, "clients cached 1 h") },
+        ]);
+
+        var html = ReportWriter.ToHtml(SampleReport() with { Scenarios = [rotate] });
+
+        html.Should().Contain("Stale-settings window by design");
+        html.Should().Contain("0 s: none: the activation is gone").And.Contain("1 h: clients cached 1 h");
+        html.Should().Contain("29.500 s (observed within the remaining 30 s of the run, lower bound)");
+        html.Should().Contain("none (observed within the remaining 30 s of the run, lower bound)");
+    }
+
     /// <summary>Every chart, parsed as XML (which also checks that each SVG is well formed), by its data-chart id.</summary>
     private static Dictionary<string, XElement> Charts(string html) =>
         SvgElement().Matches(html).Select(m => XElement.Parse(m.Value)).ToDictionary(e => (string)e.Attribute("data-chart")!);
@@ -129,6 +164,7 @@ public sealed partial class ReportWriterTests
             1050 + (failover ? 5 : 0),
             1050,
             failover ? 5 : 0,
+            0,
             105,
             new LatencySummary(2 + index, 5 + index, 9 + index, 20, 30, 3),
             byStatus,
@@ -141,7 +177,7 @@ public sealed partial class ReportWriterTests
             null,
             null,
             null,
-            failover ? new FailoverResult("silo-2", 3.3, 5, 2, 3, new Dictionary<string, long> { ["503"] = 3 }, 0.8, 0.8, 9, 1.2, 4, design == "grain" ? 0 : null, design == "grain" ? 1000 : null, "logs") : null,
+            failover ? new FailoverResult("silo-2", 3.3, 5, 2, 3, new Dictionary<string, long> { ["503"] = 3 }, 0.8, 0.8, false, 9, 59, 1.2, 4, design == "grain" ? 0 : null, design == "grain" ? 1000 : null, "logs") : null,
             new HostCpu(99, 90, 9),
             []);
     }

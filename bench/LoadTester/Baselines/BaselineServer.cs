@@ -26,7 +26,6 @@ internal static class BaselineServer
 {
     public const string Direct = "direct";
     public const string TtlCache = "ttl-cache";
-    private static readonly TimeSpan StatementTimeout = TimeSpan.FromSeconds(5);
 
     public static async Task<int> RunAsync(string design, string urls, CancellationToken cancellationToken)
     {
@@ -148,7 +147,7 @@ internal static class BaselineServer
             await using (var session = new NpgsqlCommand("SELECT set_config('app.tenant_id', $1, true), set_config('statement_timeout', $2, true)", connection))
             {
                 session.Parameters.AddWithValue(lease.DataTenantId);
-                session.Parameters.AddWithValue(((long)StatementTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
+                session.Parameters.AddWithValue(((long)BaselineDataSource.Options.StatementTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
                 await session.ExecuteNonQueryAsync(cancellationToken);
             }
 

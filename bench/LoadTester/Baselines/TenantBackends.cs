@@ -22,12 +22,34 @@ internal interface ITenantBackend : IAsyncDisposable
 }
 
 /// <summary>
+/// The baselines' pools, built like the grain design's (<c>TenantDataSourceFactory</c> in src/Grains, with the
+/// <see cref="TenantDataOptions"/> defaults the silos run with), so that the designs differ in how they find a
+/// tenant's pool and not in how the pool talks to PostgreSQL: the same connect timeout, command timeout and
+/// automatic preparation of up to 64 statements. The pool size is the caller's, again as in the grain design.
+/// Replicas are left out: the load test registers none.
+/// </summary>
+internal static class BaselineDataSource
+{
+    public static TenantDataOptions Options { get; } = new();
+
+    public static NpgsqlDataSource Create(string connectionString, string applicationName, int maxPoolSize) =>
+        NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            ApplicationName = applicationName,
+            MaxPoolSize = maxPoolSize,
+            Timeout = Math.Max(1, (int)Options.ConnectTimeout.TotalSeconds),
+            CommandTimeout = Math.Max(1, (int)Options.StatementTimeout.TotalSeconds) + 2,
+            MaxAutoPrepare = 64,
+        }.ConnectionString);
+}
+
+/// <summary>
 /// The floor: every tenant's settings read once at start-up, one <see cref="NpgsqlDataSource"/> per distinct
-/// connection settings (that is, per database), nothing refreshed, no API key check, no limits: no tenancy logic.
+/// connection settings (that is, per database) of the grain design's shared-pool size, nothing refreshed, no API
+/// key check, no limits: no tenancy logic.
 /// </summary>
 internal sealed class DirectBackend : ITenantBackend
 {
-    public const int PoolSize = 50;
     private readonly Dictionary<string, TenantLease> _tenants;
     private readonly List<NpgsqlDataSource> _dataSources;
 
@@ -37,7 +59,7 @@ internal sealed class DirectBackend : ITenantBackend
         _dataSources = dataSources;
     }
 
-    public int DataSources => _dataSources.Count;
+    public static int PoolSize => BaselineDataSource.Options.SharedPoolSize;
 
     public static async Task<DirectBackend> CreateAsync(CatalogDatabase catalog, TenantConfigurationLoader loader, CancellationToken cancellationToken)
     {
@@ -68,11 +90,7 @@ internal sealed class DirectBackend : ITenantBackend
             var connectionString = configuration.Connection.ConnectionString;
             if (!pools.TryGetValue(connectionString, out var pool))
             {
-                pool = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
-                {
-                    ApplicationName = "direct:" + configuration.Tenant.DatabaseName,
-                    MaxPoolSize = PoolSize,
-                }.ConnectionString);
+                pool = BaselineDataSource.Create(connectionString, "direct:" + configuration.Tenant.DatabaseName, PoolSize);
                 pools[connectionString] = pool;
             }
 
@@ -222,11 +240,7 @@ internal sealed class TtlCacheBackend : ITenantBackend
                 evicted.Add(cached);
             }
 
-            client = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(configuration.Connection.ConnectionString)
-            {
-                ApplicationName = "ttl-cache:" + tenantId,
-                MaxPoolSize = configuration.Tenant.MaxPoolSize,
-            }.ConnectionString);
+            client = BaselineDataSource.Create(configuration.Connection.ConnectionString, "ttl-cache:" + tenantId, configuration.Tenant.MaxPoolSize);
             _clients[tenantId] = new ClientEntry(client, now) { LastUsed = now };
             _clientsCreated++;
             while (_clients.Count > MaxClients)

@@ -21,13 +21,18 @@ internal sealed record ActivationAnalysis(
 /// directory entry is removed, both with a UTC timestamp of the shared machine clock. So each activation's logged
 /// interval lies within the time it held the grain's directory entry, and two intervals of one tenant that overlap
 /// on different silos are two activations alive at once. An activation still open when its silo was killed (kill -9
-/// logs nothing) ends at the kill; one still open at the end of the log ends at the log's last line.
+/// logs nothing) ends at the kill; one still open on a silo that runs is alive when the logs are analyzed, so it lasts
+/// until then (not until its silo's last log line: a quiet silo still holds its activations).
 /// </summary>
 internal static class ActivationLog
 {
     private const string TenantGrainCategory = "OrleansTenants.Grains.Tenants.TenantGrain";
 
-    public static ActivationAnalysis Analyze(IReadOnlyList<SiloLog> silos, DateTimeOffset windowStart, DateTimeOffset windowEnd)
+    /// <summary>
+    /// Activations and duplicates in the logs; <paramref name="windowStart"/>..<paramref name="windowEnd"/> is the measured
+    /// window (for the counts in it), <paramref name="analyzedAt"/> the time of analysis, while the silos not killed still run.
+    /// </summary>
+    public static ActivationAnalysis Analyze(IReadOnlyList<SiloLog> silos, DateTimeOffset windowStart, DateTimeOffset windowEnd, DateTimeOffset analyzedAt)
     {
         var intervals = new List<(string Tenant, string Silo, DateTimeOffset Start, DateTimeOffset End)>();
         var activations = 0;
@@ -37,10 +42,8 @@ internal static class ActivationLog
         foreach (var silo in silos)
         {
             var open = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-            DateTimeOffset last = default;
             foreach (var (at, tenant, activated, reason) in Read(silo.LogFile))
             {
-                last = at;
                 if (activated)
                 {
                     activations++;
@@ -64,7 +67,7 @@ internal static class ActivationLog
                 }
             }
 
-            var end = silo.KilledAt ?? (last == default ? windowEnd : last);
+            var end = silo.KilledAt ?? analyzedAt;
             intervals.AddRange(open.Select(kv => (kv.Key, silo.Silo, kv.Value, end)));
         }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Npgsql;
 using OrleansTenants.LoadTester.Reporting;
 
@@ -8,6 +9,8 @@ namespace OrleansTenants.LoadTester.Monitoring;
 /// Owners: <c>grain:data</c> (the silos' tenant pools, <c>orleans-tenants:*</c>), <c>grain:cluster</c> (the silos' and
 /// the Api's catalog and membership connections, named after the node by the launcher), <c>direct:data</c>,
 /// <c>direct:catalog</c>, <c>ttl-cache:data</c>, <c>ttl-cache:catalog</c>, <c>loadtester:tool</c>, <c>other:*</c>.
+/// Samples keep the Stopwatch time they were taken at, so the sampler can start before the run's clock is set (the
+/// cold burst comes before the run's warm-up) and its samples are placed on that clock afterwards.
 /// </summary>
 internal sealed class ConnectionSampler : IAsyncDisposable
 {
@@ -19,29 +22,25 @@ internal sealed class ConnectionSampler : IAsyncDisposable
         """;
 
     private readonly NpgsqlDataSource _dataSource;
-    private readonly Func<double> _clock;
-    private readonly List<ConnectionSample> _samples = [];
+    private readonly List<(long At, Dictionary<string, int> Groups)> _samples = [];
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
 
-    public ConnectionSampler(string serverConnectionString, Func<double> clock)
+    public ConnectionSampler(string serverConnectionString)
     {
         _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(serverConnectionString)
         {
             ApplicationName = "loadtester-monitor",
             MaxPoolSize = 1,
         }.ConnectionString);
-        _clock = clock;
     }
 
-    public IReadOnlyList<ConnectionSample> Samples
+    /// <summary>The samples so far, at the times <paramref name="secondsAt"/> gives their Stopwatch timestamps.</summary>
+    public IReadOnlyList<ConnectionSample> Samples(Func<long, double> secondsAt)
     {
-        get
+        lock (_samples)
         {
-            lock (_samples)
-            {
-                return [.. _samples];
-            }
+            return [.. _samples.Select(s => new ConnectionSample(Math.Round(secondsAt(s.At), 2), s.Groups))];
         }
     }
 
@@ -122,9 +121,9 @@ internal sealed class ConnectionSampler : IAsyncDisposable
         });
     }
 
-    public async Task<ConnectionSample> SampleAsync(CancellationToken cancellationToken)
+    private async Task<(long At, Dictionary<string, int> Groups)> SampleAsync(CancellationToken cancellationToken)
     {
-        var t = Math.Round(_clock(), 2);
+        var at = Stopwatch.GetTimestamp();
         await using var command = _dataSource.CreateCommand(Sql);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var groups = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -134,7 +133,7 @@ internal sealed class ConnectionSampler : IAsyncDisposable
             groups[key] = groups.GetValueOrDefault(key) + reader.GetInt32(2);
         }
 
-        return new ConnectionSample(t, groups);
+        return (at, groups);
     }
 
     public async ValueTask DisposeAsync()

@@ -4,24 +4,29 @@ using System.Text.RegularExpressions;
 namespace OrleansTenants.LoadTester.Monitoring;
 
 /// <summary>
-/// What one role ran after a moment: requests (units of work: each opens with <c>set_config('app.tenant_id', ...)</c>)
-/// started after it, those of them that wrote nothing (reads), every statement after it, and the last one's time.
+/// What one role ran from a moment on: requests (units of work: each opens with <c>set_config('app.tenant_id', ...)</c>)
+/// with any statement from the moment on, those of them that wrote nothing (reads), every statement from the moment
+/// on, and the last one's time.
 /// </summary>
 internal sealed record RoleStatements(long Units, long Reads, DateTimeOffset? Last, long Statements = 0);
 
 /// <summary>
 /// Reads the statements that PostgreSQL logged for given roles (<c>ALTER ROLE ... SET log_statement = 'all'</c>)
-/// from the server's log, whose lines start with <c>log_line_prefix = '%m [%p] %u@%d '</c> in UTC.
+/// from the server's log, whose lines start with <c>log_line_prefix = '%m [%p] %u@%d '</c> in UTC. The log's times
+/// have millisecond resolution, so a statement logged in the very millisecond of the moment may have started after it:
+/// in doubt it counts as stale (the moment is taken down to its millisecond, and compared with &gt;=).
 /// </summary>
 internal static partial class StatementLog
 {
     public const string LinePrefix = "%m [%p] %u@%d ";
 
-    /// <summary>Per role, what it ran after its moment in <paramref name="afterByRole"/>, from byte <paramref name="offset"/> of the log on.</summary>
-    public static Dictionary<string, RoleStatements> Count(string logFile, long offset, IReadOnlyDictionary<string, DateTimeOffset> afterByRole)
+    /// <summary>Per role, what it ran from its moment in <paramref name="momentByRole"/> on, from byte <paramref name="offset"/> of the log on.</summary>
+    public static Dictionary<string, RoleStatements> Count(string logFile, long offset, IReadOnlyDictionary<string, DateTimeOffset> momentByRole)
     {
-        var counts = afterByRole.Keys.ToDictionary(r => r, _ => new RoleStatements(0, 0, null), StringComparer.Ordinal);
-        // The unit of work each backend is in: its role, whether it started after the role's moment, whether it wrote.
+        var from = momentByRole.ToDictionary(kv => kv.Key, kv => ToMillisecond(kv.Value), StringComparer.Ordinal);
+        var counts = momentByRole.Keys.ToDictionary(r => r, _ => new RoleStatements(0, 0, null), StringComparer.Ordinal);
+        // The unit of work each backend is in: its role, whether any of its statements ran from the role's moment on,
+        // whether it wrote. A unit counts once, when the backend's next unit opens or the log ends.
         var units = new Dictionary<string, (string Role, bool Stale, bool Wrote)>(StringComparer.Ordinal);
         void Close(string pid)
         {
@@ -39,7 +44,7 @@ internal static partial class StatementLog
         {
             var match = Line().Match(line);
             var role = match.Groups["user"].Value;
-            if (!match.Success || !afterByRole.TryGetValue(role, out var after)
+            if (!match.Success || !from.TryGetValue(role, out var moment)
                 || !TryParseTime(match.Groups["time"].Value, match.Groups["zone"].Value, out var at))
             {
                 continue;
@@ -47,17 +52,18 @@ internal static partial class StatementLog
 
             var pid = match.Groups["pid"].Value;
             var sql = match.Groups["sql"].Value.TrimStart();
+            var stale = at >= moment;
             if (sql.Contains("set_config('app.tenant_id'", StringComparison.Ordinal))
             {
                 Close(pid);
-                units[pid] = (role, at > after, false);
+                units[pid] = (role, stale, false);
             }
-            else if (units.TryGetValue(pid, out var unit) && IsWrite(sql))
+            else if (units.TryGetValue(pid, out var unit))
             {
-                units[pid] = unit with { Wrote = true };
+                units[pid] = (unit.Role, unit.Stale || stale, unit.Wrote || IsWrite(sql));
             }
 
-            if (at > after)
+            if (stale)
             {
                 var c = counts[role];
                 counts[role] = c with { Statements = c.Statements + 1, Last = c.Last is { } last && last > at ? last : at };
@@ -76,6 +82,10 @@ internal static partial class StatementLog
         sql.StartsWith("INSERT", StringComparison.OrdinalIgnoreCase)
         || sql.StartsWith("UPDATE", StringComparison.OrdinalIgnoreCase)
         || sql.StartsWith("DELETE", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The moment taken down to its millisecond, the resolution of the server's log times.</summary>
+    internal static DateTimeOffset ToMillisecond(DateTimeOffset moment) =>
+        new(moment.Ticks - moment.Ticks % TimeSpan.TicksPerMillisecond, moment.Offset);
 
     internal static bool TryParseTime(string time, string zone, out DateTimeOffset at)
     {

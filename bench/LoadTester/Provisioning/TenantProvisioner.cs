@@ -145,7 +145,7 @@ internal sealed class TenantProvisioner(AdminClient admin, string catalogConnect
         await using (var connection = new NpgsqlConnection(catalogConnectionString))
         {
             await connection.OpenAsync(cancellationToken);
-            await ExecuteAsync(connection, $"""
+            await connection.ExecuteAsync($"""
                 DO $$
                 BEGIN
                     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{DatabaseProvisioner.ApplicationGroupRole}') THEN
@@ -172,8 +172,8 @@ internal sealed class TenantProvisioner(AdminClient admin, string catalogConnect
         await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(catalogConnectionString) { Database = "postgres" }.ConnectionString))
         {
             await connection.OpenAsync(cancellationToken);
-            await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS \"{physical}\" WITH (FORCE)", cancellationToken);
-            await ExecuteAsync(connection, $"DROP ROLE IF EXISTS \"{physical}_owner\", \"{physical}_app\"", cancellationToken);
+            await connection.ExecuteAsync($"DROP DATABASE IF EXISTS \"{physical}\" WITH (FORCE)", cancellationToken);
+            await connection.ExecuteAsync($"DROP ROLE IF EXISTS \"{physical}_owner\", \"{physical}_app\"", cancellationToken);
         }
 
         var provisioned = await new DatabaseProvisioner(Microsoft.Extensions.Logging.Abstractions.NullLogger<DatabaseProvisioner>.Instance)
@@ -184,6 +184,7 @@ internal sealed class TenantProvisioner(AdminClient admin, string catalogConnect
     private async Task<Dictionary<string, string>> IssueKeysAsync(IReadOnlyList<string> tenantIds, CancellationToken cancellationToken)
     {
         var path = Path.Combine(dataDirectory, KeysFileName);
+        PrivateFile.Restrict(path);
         var keys = File.Exists(path)
             ? JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(path, cancellationToken)) ?? []
             : [];
@@ -275,12 +276,6 @@ internal sealed class TenantProvisioner(AdminClient admin, string catalogConnect
         {
             log.WriteLine($"seeded {rowsPerResource} accounts and {rowsPerResource} contacts for each of {seeded} tenants");
         }
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
 

@@ -40,7 +40,7 @@ public sealed record ProvisioningSummary(
 
 public sealed record ScenarioReport(string Name, string Description, IReadOnlyList<DesignRun> Runs);
 
-/// <summary>One design's run of one scenario.</summary>
+/// <summary>One design's run of one scenario. <see cref="Dropped"/>: requests the client did not send (open loop, its in-flight limit), not in <see cref="Errors"/>.</summary>
 public sealed record DesignRun(
     string Design,
     string Scenario,
@@ -48,6 +48,7 @@ public sealed record DesignRun(
     long Requests,
     long Ok,
     long Errors,
+    long Dropped,
     double Throughput,
     LatencySummary Latency,
     IReadOnlyDictionary<string, long> ByStatus,
@@ -72,8 +73,11 @@ public sealed record LatencySummary(double P50, double P90, double P99, double P
     public static LatencySummary Empty { get; } = new(0, 0, 0, 0, 0, 0);
 }
 
-/// <summary>One second of the measured window (T from its start); <see cref="Slow"/>: successes that took over a second.</summary>
-public sealed record TimelinePoint(double T, long Ok, long Errors, double P50, double P99, long Slow = 0);
+/// <summary>
+/// One second of the measured window (T from its start); <see cref="Slow"/>: successes that took over a second;
+/// <see cref="Dropped"/>: requests the client did not send (not errors).
+/// </summary>
+public sealed record TimelinePoint(double T, long Ok, long Errors, double P50, double P99, long Slow = 0, long Dropped = 0);
 
 /// <summary>Open connections by "owner|database" (owner from application_name, e.g. <c>grain:data</c>, <c>ttl-cache:catalog</c>).</summary>
 public sealed record ConnectionSample(double T, IReadOnlyDictionary<string, int> Groups);
@@ -95,7 +99,8 @@ public sealed record ActivationSample(double T, IReadOnlyDictionary<string, int>
 
 public sealed record EventMarker(double T, string Label);
 
-public sealed record BurstResult(int Tenants, int Concurrency, double Seconds, LatencySummary Latency, long Errors, IReadOnlyDictionary<string, long> ByStatus);
+/// <summary>The cold burst; <see cref="PeakDesignConnections"/>: the design's database connections at their peak while it ran (sampled each second).</summary>
+public sealed record BurstResult(int Tenants, int Concurrency, double Seconds, LatencySummary Latency, long Errors, IReadOnlyDictionary<string, long> ByStatus, int? PeakDesignConnections);
 
 public sealed record ChurnResult(
     double ActiveSeconds,
@@ -106,15 +111,24 @@ public sealed record ChurnResult(
     int? Activations,
     int? IdleCollections);
 
+/// <summary>
+/// The rotate scenario. <see cref="RotatedAt"/>: seconds into the window when the rotation call returned (null if it
+/// never did); <see cref="LastStaleAfterSeconds"/>: the stale-settings window observed, a lower bound since only the
+/// <see cref="ObservedForSeconds"/> from the call to the reading of the statement log were watched; <see cref="ImpliedStaleWindowSeconds"/>:
+/// the longest window the design's own rules allow (null: unbounded).
+/// </summary>
 public sealed record RotationResult(
     int TenantsRotated,
-    double RotatedAt,
+    double? RotatedAt,
     double AdminCallMs,
     string Method,
     long? StaleUnits,
     long? StaleReads,
     long? StaleStatements,
     double? LastStaleAfterSeconds,
+    double? ObservedForSeconds,
+    double? ImpliedStaleWindowSeconds,
+    string ImpliedStaleWindow,
     long SampledStaleBackends,
     int OldRoleSessionsAtEnd,
     double? OldRoleSessionsGoneAfterSeconds,
@@ -124,6 +138,13 @@ public sealed record RotationResult(
 
 public sealed record RotatedTenant(string Tenant, string Mode, string OldRole, string NewRole, DateTimeOffset? RotatedAt, long? StaleUnits, long? StaleStatements, long RequestsAfter);
 
+/// <summary>
+/// The failover scenario. <see cref="RecoverySeconds"/>: when the last error after the kill happened (with
+/// <see cref="ErrorsAtWindowEnd"/> the errors had not stopped when the window ended). <see cref="LatencyRecoverySeconds"/>:
+/// time to recover by the rule of <c>FailoverAnalysis</c> against <see cref="RecoveryThresholdMs"/>; null when
+/// it did not recover within the window, or when there was no p99 before the kill to compare with (then
+/// <see cref="P99BeforeKill"/> is null too).
+/// </summary>
 public sealed record FailoverResult(
     string Killed,
     double KilledAt,
@@ -133,7 +154,9 @@ public sealed record FailoverResult(
     IReadOnlyDictionary<string, long> LiveErrorsByStatus,
     double? RecoverySeconds,
     double? LiveRecoverySeconds,
+    bool ErrorsAtWindowEnd,
     double? P99BeforeKill,
+    double? RecoveryThresholdMs,
     double? LatencyRecoverySeconds,
     long SlowRequestsAfterKill,
     int? DuplicateActivations,

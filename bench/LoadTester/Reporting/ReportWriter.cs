@@ -9,7 +9,7 @@ namespace OrleansTenants.LoadTester.Reporting;
 /// Writes a <see cref="LoadReport"/> as JSON and as one self-contained HTML file: inline CSS and inline SVG
 /// charts, no script, no font, no image, nothing fetched from anywhere.
 /// </summary>
-public static class ReportWriter
+public static partial class ReportWriter
 {
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
@@ -120,7 +120,7 @@ public static class ReportWriter
         if (run.Failover is { } failover)
         {
             parts.Add($"{failover.Killed} killed at {failover.KilledAt:0.0} s: {failover.ErrorsAfterKill:N0} errors ({failover.ErrorsOnLiveTargets:N0} through live nodes), " +
-                $"{failover.SlowRequestsAfterKill:N0} requests over 1 s, recovered after {(failover.LatencyRecoverySeconds is { } r ? r.ToString("0.0", CultureInfo.InvariantCulture) + " s" : "—")}" +
+                $"{failover.SlowRequestsAfterKill:N0} requests over 1 s, time to recover: {RecoveryText(failover)}" +
                 (failover.DuplicateActivations is { } d ? $", duplicate activations {d}" : ""));
         }
 
@@ -194,7 +194,7 @@ public static class ReportWriter
             var silos = run.Activations!.SelectMany(a => a.Silos.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
             html.Append(SvgChart.Line(
                 $"activations-{id}", $"Activations per silo ({run.Design}, from /admin/cluster)", "seconds", "activations",
-                [.. silos.Select((silo, i) => new ChartSeries(silo, [.. run.Activations!.Where(a => a.Silos.ContainsKey(silo)).Select(a => (a.T, (double)a.Silos[silo]))], SvgChartPalette(i)))],
+                [.. silos.Select((silo, i) => new ChartSeries(silo, [.. run.Activations!.Where(a => a.Silos.ContainsKey(silo)).Select(a => (a.T, (double)a.Silos[silo]))], SvgChart.PaletteColor(i)))],
                 [.. run.Events]));
         }
 
@@ -202,7 +202,7 @@ public static class ReportWriter
         {
             var groups = run.Connections.PeakByGroup.OrderByDescending(kv => kv.Value).Select(kv => kv.Key).ToList();
             var shown = groups.Take(7).ToList();
-            var series = shown.Select((g, i) => new ChartSeries(g, [.. run.ConnectionSamples.Select(c => (c.T, (double)c.Groups.GetValueOrDefault(g)))], SvgChartPalette(i))).ToList();
+            var series = shown.Select((g, i) => new ChartSeries(g, [.. run.ConnectionSamples.Select(c => (c.T, (double)c.Groups.GetValueOrDefault(g)))], SvgChart.PaletteColor(i))).ToList();
             if (groups.Count > shown.Count)
             {
                 series.Add(new ChartSeries("other", [.. run.ConnectionSamples.Select(c => (c.T, (double)c.Groups.Where(kv => !shown.Contains(kv.Key)).Sum(kv => kv.Value)))], "#9ca3af"));
@@ -214,118 +214,29 @@ public static class ReportWriter
 
         html.Append("</div>");
         RunTable(html, runs);
+        StaleWindows(html, runs);
         foreach (var run in runs)
         {
             Details(html, run);
         }
     }
 
-    private static string SvgChartPalette(int i) => i switch
-    {
-        0 => "#2563eb",
-        1 => "#16a34a",
-        2 => "#dc2626",
-        3 => "#9333ea",
-        4 => "#ea580c",
-        5 => "#0891b2",
-        _ => "#ca8a04",
-    };
-
     private static void RunTable(StringBuilder html, IReadOnlyList<DesignRun> runs)
     {
-        html.Append("<table><tr><th class=\"l\">design</th><th>seconds</th><th>requests</th><th>req/s</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>errors</th>");
+        html.Append("<table><tr><th class=\"l\">design</th><th>seconds</th><th>requests</th><th>req/s</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>errors</th><th>not sent (client limit)</th>");
         html.Append("<th>design conns peak</th><th>mean</th><th>data conns peak</th><th>mean</th><th>all conns peak</th><th>CPU busy</th><th>of it other programs</th></tr>");
         foreach (var r in runs)
         {
             var c = r.Connections;
             html.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"l\">{E(r.Design)}</td><td>{r.Seconds:0}</td><td>{r.Requests:N0}</td><td>{r.Throughput:0}</td>");
-            html.Append(CultureInfo.InvariantCulture, $"<td>{N(r.Latency.P50)}</td><td>{N(r.Latency.P90)}</td><td>{N(r.Latency.P99)}</td><td>{N(r.Latency.P999)}</td><td>{N(r.Latency.Max)}</td><td>{r.Errors:N0}</td>");
+            html.Append(CultureInfo.InvariantCulture, $"<td>{N(r.Latency.P50)}</td><td>{N(r.Latency.P90)}</td><td>{N(r.Latency.P99)}</td><td>{N(r.Latency.P999)}</td><td>{N(r.Latency.Max)}</td><td>{r.Errors:N0}</td><td>{r.Dropped:N0}</td>");
             html.Append(CultureInfo.InvariantCulture, $"<td>{c.PeakDesign}</td><td>{c.MeanDesign:0.#}</td><td>{c.PeakDesignData}</td><td>{c.MeanDesignData:0.#}</td><td>{c.PeakAll}</td>");
             html.Append(CultureInfo.InvariantCulture, $"<td>{(r.Cpu is { } cpu ? $"{cpu.BusyPercent:0} %" : "")}</td><td class=\"{(r.Cpu is { OthersPercent: > 10 } ? "bad" : "")}\">{(r.Cpu is { } other ? $"{other.OthersPercent:0} %" : "")}</td></tr>");
         }
 
         html.Append("</table><p class=\"desc\">Latencies in ms, client side, from the request's start (its scheduled start at a fixed arrival rate) to the end of its response body. ");
+        html.Append("Not sent: at a fixed arrival rate, requests the load generator dropped because its own in-flight limit was reached; they say the client fell short, and are not errors. ");
         html.Append("CPU: mean share of all cores over the window (/proc/stat); \"other programs\" is what processes outside this run's process tree used, which disturbs the comparison when high.</p>");
-    }
-
-    private static void Details(StringBuilder html, DesignRun run)
-    {
-        if (run.Rotation is { } rotation)
-        {
-            html.Append(CultureInfo.InvariantCulture, $"<h3>{E(run.Design)}: credential rotation</h3><p class=\"desc\">{E(rotation.Explanation)}</p><table>");
-            Row(html, "tenants rotated", rotation.TenantsRotated.ToString(CultureInfo.InvariantCulture));
-            Row(html, "admin call returned at", $"{rotation.RotatedAt:0.0} s (took {rotation.AdminCallMs:0} ms for all tenants)");
-            Row(html, "requests to rotated tenants after it", rotation.RequestsToRotatedAfter.ToString("N0", CultureInfo.InvariantCulture));
-            Row(html, "served with the old credentials after it (statement log)", rotation.StaleUnits is { } s ? $"{s:N0} requests, {rotation.StaleReads:N0} of them reads; {rotation.StaleStatements:N0} statements in all" : "not measured");
-            Row(html, "last old-credential statement after the call", rotation.LastStaleAfterSeconds is { } last ? $"{last:0.000} s" : "none");
-            Row(html, "old-credential statements seen by sampling pg_stat_activity", rotation.SampledStaleBackends.ToString(CultureInfo.InvariantCulture));
-            Row(html, "old-credential sessions open at the end", rotation.OldRoleSessionsAtEnd.ToString(CultureInfo.InvariantCulture));
-            Row(html, "measured by", rotation.Method);
-            html.Append("</table><table><tr><th class=\"l\">tenant</th><th class=\"l\">mode</th><th class=\"l\">old role</th><th class=\"l\">new role</th><th class=\"l\">call returned (UTC)</th><th>requests after</th><th>stale requests</th><th>old-role statements after</th></tr>");
-            foreach (var t in rotation.Tenants)
-            {
-                html.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"l\">{E(t.Tenant)}</td><td class=\"l\">{E(t.Mode)}</td><td class=\"l\">{E(t.OldRole)}</td><td class=\"l\">{E(t.NewRole)}</td><td class=\"l\">{t.RotatedAt:HH:mm:ss.fff}</td>");
-                html.Append(CultureInfo.InvariantCulture, $"<td>{t.RequestsAfter:N0}</td><td>{(t.StaleUnits is { } u ? u.ToString("N0", CultureInfo.InvariantCulture) : "—")}</td><td>{(t.StaleStatements is { } st ? st.ToString("N0", CultureInfo.InvariantCulture) : "—")}</td></tr>");
-            }
-
-            html.Append("</table>");
-        }
-
-        if (run.Failover is { } f)
-        {
-            html.Append(CultureInfo.InvariantCulture, $"<h3>{E(run.Design)}: failover</h3><table>");
-            Row(html, "killed (SIGKILL)", $"{f.Killed} at {f.KilledAt:0.0} s");
-            Row(html, "errors after the kill", $"{f.ErrorsAfterKill:N0}: {f.ErrorsOnKilledTarget:N0} on the killed node's own endpoint (in flight, or before the client stopped using it), {f.ErrorsOnLiveTargets:N0} through live nodes");
-            Row(html, "errors through live nodes by status", f.LiveErrorsByStatus.Count == 0 ? "none" : string.Join(", ", f.LiveErrorsByStatus.Select(kv => $"{kv.Key}: {kv.Value:N0}")));
-            Row(html, "errors stop (last error after the kill)", f.RecoverySeconds is { } r ? $"{r:0.00} s after it" : "no errors");
-            Row(html, "errors through live nodes stop", f.LiveRecoverySeconds is { } lr ? $"{lr:0.00} s after it" : "no errors");
-            Row(html, "time to recover (errors and latency)", f.LatencyRecoverySeconds is { } rec
-                ? $"{rec:0.0} s: from the kill to the first second after which no second has an error or a p99 above twice the p99 before the kill ({N(f.P99BeforeKill ?? 0)} ms)"
-                : "not measured");
-            Row(html, "requests slower than 1 s after the kill", f.SlowRequestsAfterKill.ToString("N0", CultureInfo.InvariantCulture));
-            Row(html, "duplicate activations", f.DuplicateActivations is { } d ? $"{d} (of {f.ActivationsChecked:N0} activations checked)" : "not applicable");
-            Row(html, "duplicates measured by", f.DuplicateMethod);
-            html.Append("</table>");
-        }
-
-        if (run.Burst is { } b)
-        {
-            html.Append(CultureInfo.InvariantCulture, $"<h3>{E(run.Design)}: cold burst</h3><table>");
-            Row(html, "first calls", $"{b.Tenants:N0} tenants, {b.Concurrency} at once, all done in {b.Seconds:0.00} s");
-            Row(html, "first-call latency", $"p50 {N(b.Latency.P50)} ms, p90 {N(b.Latency.P90)} ms, p99 {N(b.Latency.P99)} ms, max {N(b.Latency.Max)} ms");
-            Row(html, "first-call results", string.Join(", ", b.ByStatus.Select(kv => $"{kv.Key}: {kv.Value:N0}")));
-            html.Append("</table>");
-        }
-
-        if (run.Churn is { } c)
-        {
-            html.Append(CultureInfo.InvariantCulture, $"<h3>{E(run.Design)}: churn</h3><table>");
-            Row(html, "pattern", $"tenants in {c.Groups} groups; each group is called for {c.ActiveSeconds:0} s, then left idle for {c.ActiveSeconds * (c.Groups - 2):0} s");
-            Row(html, "calls to a tenant idle for longer than the collection age", $"{c.ReturningCalls:N0}: p50 {N(c.ReturningLatency.P50)} ms, p99 {N(c.ReturningLatency.P99)} ms");
-            Row(html, "other calls", $"p50 {N(c.OtherLatency.P50)} ms, p99 {N(c.OtherLatency.P99)} ms");
-            if (c.Activations is { } a)
-            {
-                Row(html, "activations / idle collections in the window (silo logs)", $"{a:N0} / {c.IdleCollections:N0}");
-            }
-
-            html.Append("</table>");
-        }
-
-        if (run.ErrorSamples.Count > 0 || run.Notes.Count > 0)
-        {
-            html.Append(CultureInfo.InvariantCulture, $"<h3>{E(run.Design)}: notes</h3><ul>");
-            foreach (var note in run.Notes)
-            {
-                html.Append(CultureInfo.InvariantCulture, $"<li class=\"note\">{E(note)}</li>");
-            }
-
-            foreach (var (status, sample) in run.ErrorSamples)
-            {
-                html.Append(CultureInfo.InvariantCulture, $"<li>first <code>{E(status)}</code>: {E(sample)}</li>");
-            }
-
-            html.Append("</ul>");
-        }
     }
 
     internal static bool IsSuccess(string status) => status.Length == 3 && status[0] == '2';
@@ -344,7 +255,7 @@ public static class ReportWriter
         "504" or "timeout" => "#7c3aed",
         "connect" => "#6b7280",
         "io" => "#374151",
-        _ => SvgChartPalette(index + 3),
+        _ => SvgChart.PaletteColor(index + 3),
     };
 
     private static void Row(StringBuilder html, string name, string value) =>

@@ -29,8 +29,11 @@ internal static class SvgChart
         "grain" => "#2563eb",
         "direct" => "#16a34a",
         "ttl-cache" => "#dc2626",
-        _ => Palette[index % Palette.Length],
+        _ => PaletteColor(index),
     };
+
+    /// <summary>The palette's colour for the <paramref name="index"/>-th series (it repeats after ten).</summary>
+    public static string PaletteColor(int index) => Palette[index % Palette.Length];
 
     public static string Line(
         string chartId,

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using OrleansTenants.ClusterLauncher;
 using OrleansTenants.Grains.Catalog;
 using OrleansTenants.LoadTester.Baselines;
@@ -19,8 +17,8 @@ internal abstract class DesignHost
 
     public abstract Task StopAsync();
 
-    /// <summary>kill -9 of one node (the second); returns its name and when it died.</summary>
-    public abstract Task<(string Node, DateTimeOffset At)> KillOneAsync();
+    /// <summary>kill -9 of one node (the second); returns its name.</summary>
+    public abstract Task<string> KillOneAsync();
 
     /// <summary>
     /// The design's way to replace tenants' connection settings; returns, per tenant, when the call that does it
@@ -36,6 +34,12 @@ internal abstract class DesignHost
 
     public virtual string Explain(ScenarioDefinition scenario) => "";
 
+    /// <summary>
+    /// How long the design's own rules let a process keep using a tenant's old settings after they were replaced
+    /// (null: without limit), and why; the rotate scenario shows it next to what it observed.
+    /// </summary>
+    public abstract (double? Seconds, string Why) StaleSettingsExposure { get; }
+
     /// <summary>Lines about the processes' own counters, read before they stop.</summary>
     public virtual Task<IReadOnlyList<string>> DescribeAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>([]);
 }
@@ -49,11 +53,6 @@ internal sealed class GrainDesignHost(LocalCluster cluster, AdminClient admin, b
 
     public override async Task<IReadOnlyList<Target>> StartAsync(ScenarioDefinition scenario, CancellationToken cancellationToken)
     {
-        if (cluster.Silos.Any(s => !s.HasExited) && !cluster.SiloArguments.SequenceEqual([.. scenario.SiloArguments]))
-        {
-            await cluster.StopSilosAsync();
-        }
-
         await cluster.StartSilosAsync(scenario.SiloArguments, cancellationToken);
         if (viaApi)
         {
@@ -74,11 +73,7 @@ internal sealed class GrainDesignHost(LocalCluster cluster, AdminClient admin, b
         await cluster.StopSilosAsync();
     }
 
-    public override async Task<(string Node, DateTimeOffset At)> KillOneAsync()
-    {
-        var silo = await cluster.KillSiloAsync(Math.Min(1, cluster.Silos.Count - 1));
-        return (silo.Name, silo.KilledAt!.Value);
-    }
+    public override async Task<string> KillOneAsync() => (await cluster.KillSiloAsync(Math.Min(1, cluster.Silos.Count - 1))).Name;
 
     public override async Task<IReadOnlyList<DateTimeOffset>> RotateAsync(IReadOnlyList<(string Tenant, string ConnectionString)> rotations, CancellationToken cancellationToken) =>
         await Task.WhenAll(rotations.Select(async r =>
@@ -110,6 +105,9 @@ internal sealed class GrainDesignHost(LocalCluster cluster, AdminClient admin, b
         scenario.Rotate
             ? "Grain design: PUT /admin/tenants/{id}/connection stores the new settings and deactivates the tenant's grain wherever it is active; it returns when the activation (with its pool) is gone, so the next call activates the grain with the new settings."
             : "";
+
+    public override (double? Seconds, string Why) StaleSettingsExposure =>
+        (0, "PUT /admin/tenants/{id}/connection returns once the tenant's activation, which holds its settings and pool, is gone; the next call activates it with the new settings");
 }
 
 /// <summary>A baseline design (<c>direct</c> or <c>ttl-cache</c>): N processes of this program's <c>serve</c> command.</summary>
@@ -136,7 +134,7 @@ internal sealed class BaselineDesignHost(
         var clock = Stopwatch.StartNew();
         for (var i = 1; i <= instances; i++)
         {
-            var url = new Uri($"http://127.0.0.1:{FreePort()}");
+            var url = new Uri($"http://127.0.0.1:{LocalCluster.FreePort("127.0.0.1")}");
             _nodes.Add(await ClusterNode.StartAsync(
                 $"{design}-{i}", NodeRole.Other, url, assembly, ["serve", "--design", design, "--urls", url.ToString().TrimEnd('/')],
                 environment, dataDirectory, Path.Combine(dataDirectory, "logs", $"{design}-{i}.log"), cancellationToken));
@@ -158,11 +156,11 @@ internal sealed class BaselineDesignHost(
         _nodes.Clear();
     }
 
-    public override async Task<(string Node, DateTimeOffset At)> KillOneAsync()
+    public override async Task<string> KillOneAsync()
     {
         var node = _nodes[Math.Min(1, _nodes.Count - 1)];
         await node.KillAsync();
-        return (node.Name, node.KilledAt!.Value);
+        return node.Name;
     }
 
     public override async Task<IReadOnlyList<DateTimeOffset>> RotateAsync(IReadOnlyList<(string Tenant, string ConnectionString)> rotations, CancellationToken cancellationToken) =>
@@ -201,10 +199,10 @@ internal sealed class BaselineDesignHost(
             ? $"ttl-cache: the new settings are written to the catalog, then the design's clear-cache call is made, which clears the tenant in one process ({_nodes.FirstOrDefault()?.Name}); the other processes keep their cached configuration (5 min) and client (1 h)."
             : "direct: the new settings are written to the catalog; direct reads the catalog once at start-up and keeps its pools.";
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public override (double? Seconds, string Why) StaleSettingsExposure => design == BaselineServer.TtlCache
+        ? (TtlCacheBackend.ClientTtl.TotalSeconds,
+            $"every process but the one the clear-cache call reached keeps the old settings: configuration is cached {TtlCacheBackend.ConfigTtl.TotalMinutes:0} min, " +
+            $"but the client (pool) is keyed by tenant id and cached {TtlCacheBackend.ClientTtl.TotalHours:0.#} h, so it outlives a configuration refresh; " +
+            $"least-recently-used eviction ({TtlCacheBackend.MaxClients} clients) may end it sooner for a less popular tenant")
+        : (null, "direct reads every tenant's settings once at start-up and keeps its pools until the process restarts");
 }

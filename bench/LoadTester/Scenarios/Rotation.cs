@@ -8,7 +8,7 @@ using OrleansTenants.LoadTester.Workload;
 namespace OrleansTenants.LoadTester.Scenarios;
 
 /// <summary>A rotated tenant: its old role (in use before the rotation, statement-logged) and its new one.</summary>
-internal sealed record RotationTarget(int TenantIndex, LoadTenant Tenant, string OldRole, string OldConnectionString, string NewRole, string NewConnectionString);
+internal sealed record RotationTarget(int TenantIndex, LoadTenant Tenant, string OldRole, string NewRole, string NewConnectionString);
 
 /// <summary>
 /// How "reads served with old settings after the admin call returned" is measured, on the database side, since
@@ -26,6 +26,7 @@ internal sealed class RotationSetup(string catalogConnectionString, TenantCatalo
 {
     private readonly string _run = RandomNumberGenerator.GetHexString(6, lowercase: true);
     private readonly List<string> _roles = [];
+    private readonly HashSet<string> _repointed = new(StringComparer.Ordinal);
 
     /// <summary>Sets the server's log line prefix (role, UTC time) so that statements can be attributed; false if it could not.</summary>
     public async Task<bool> PrepareServerLogAsync(CancellationToken cancellationToken)
@@ -33,9 +34,9 @@ internal sealed class RotationSetup(string catalogConnectionString, TenantCatalo
         try
         {
             await using var connection = await OpenAsync(cancellationToken);
-            await ExecuteAsync(connection, $"ALTER SYSTEM SET log_line_prefix = '{StatementLog.LinePrefix}'", cancellationToken);
-            await ExecuteAsync(connection, "ALTER SYSTEM SET log_timezone = 'UTC'", cancellationToken);
-            await ExecuteAsync(connection, "SELECT pg_reload_conf()", cancellationToken);
+            await connection.ExecuteAsync($"ALTER SYSTEM SET log_line_prefix = '{StatementLog.LinePrefix}'", cancellationToken);
+            await connection.ExecuteAsync("ALTER SYSTEM SET log_timezone = 'UTC'", cancellationToken);
+            await connection.ExecuteAsync("SELECT pg_reload_conf()", cancellationToken);
             await Task.Delay(500, cancellationToken);
             await using var check = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(catalogConnectionString) { Pooling = false, ApplicationName = "loadtester" }.ConnectionString);
             await check.OpenAsync(cancellationToken);
@@ -49,7 +50,10 @@ internal sealed class RotationSetup(string catalogConnectionString, TenantCatalo
         }
     }
 
-    /// <summary>Gives each tenant an old role (logged) and a new role; stores the old settings in the catalog.</summary>
+    /// <summary>
+    /// Gives each tenant an old role (logged) and a new role; stores the old settings in the catalog. What it did is
+    /// remembered, so <see cref="CleanupAsync"/> undoes it even when this fails part way.
+    /// </summary>
     public async Task<IReadOnlyList<RotationTarget>> PrepareAsync(string design, IReadOnlyList<(int Index, LoadTenant Tenant)> chosen, CancellationToken cancellationToken)
     {
         var tag = new string([.. design.Where(char.IsAsciiLetterOrDigit)]);
@@ -63,31 +67,34 @@ internal sealed class RotationSetup(string catalogConnectionString, TenantCatalo
             var newRole = $"lt_rot_{_run}_{tag}_{i}_new";
             var oldConnection = await CreateRoleAsync(connection, oldRole, app, logStatements: true, cancellationToken);
             var newConnection = await CreateRoleAsync(connection, newRole, app, logStatements: false, cancellationToken);
+            _repointed.Add(tenant.Id);
             await tenants.ReplaceConnectionAsync(tenant.Id, new ConnectionSettings(oldConnection, []), "loadtester", cancellationToken);
-            targets.Add(new RotationTarget(index, tenant, oldRole, oldConnection, newRole, newConnection));
+            targets.Add(new RotationTarget(index, tenant, oldRole, newRole, newConnection));
         }
 
         return targets;
     }
 
-    /// <summary>Gives the tenants back their database's settings and drops the roles made for the run.</summary>
-    public async Task CleanupAsync(IReadOnlyList<RotationTarget> targets, CancellationToken cancellationToken)
+    /// <summary>Gives the tenants <see cref="PrepareAsync"/> repointed back their database's settings and drops the roles it made.</summary>
+    public async Task CleanupAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using (var reset = new NpgsqlCommand(
-            "UPDATE catalog.tenants SET connection_secret = NULL, connection_key_id = NULL, updated_at = now() WHERE id = ANY($1)", connection))
+        if (_repointed.Count > 0)
         {
-            reset.Parameters.AddWithValue(targets.Select(t => t.Tenant.Id).ToArray());
+            await using var reset = new NpgsqlCommand(
+                "UPDATE catalog.tenants SET connection_secret = NULL, connection_key_id = NULL, updated_at = now() WHERE id = ANY($1)", connection);
+            reset.Parameters.AddWithValue(_repointed.ToArray());
             await reset.ExecuteNonQueryAsync(cancellationToken);
+            _repointed.Clear();
         }
 
         foreach (var role in _roles.ToList())
         {
             try
             {
-                await ExecuteAsync(connection, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'", cancellationToken);
-                await ExecuteAsync(connection, $"DROP OWNED BY \"{role}\"", cancellationToken);
-                await ExecuteAsync(connection, $"DROP ROLE IF EXISTS \"{role}\"", cancellationToken);
+                await connection.ExecuteAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'", cancellationToken);
+                await connection.ExecuteAsync($"DROP OWNED BY \"{role}\"", cancellationToken);
+                await connection.ExecuteAsync($"DROP ROLE IF EXISTS \"{role}\"", cancellationToken);
                 _roles.Remove(role);
             }
             catch (PostgresException ex)
@@ -119,7 +126,9 @@ internal sealed class RotationSetup(string catalogConnectionString, TenantCatalo
                     {
                         open++;
                         var role = reader.GetString(0);
-                        if (!reader.IsDBNull(1) && rotated.TryGetValue(role, out var at) && reader.GetFieldValue<DateTimeOffset>(1) > at && seen.Add((role, reader.GetFieldValue<DateTimeOffset>(1))))
+                        // As in the statement log, in doubt stale: from the millisecond the call returned in.
+                        if (!reader.IsDBNull(1) && rotated.TryGetValue(role, out var at) && reader.GetFieldValue<DateTimeOffset>(1) >= StatementLog.ToMillisecond(at)
+                            && seen.Add((role, reader.GetFieldValue<DateTimeOffset>(1))))
                         {
                             sampling.StaleStatements++;
                         }
@@ -154,12 +163,12 @@ internal sealed class RotationSetup(string catalogConnectionString, TenantCatalo
     private async Task<string> CreateRoleAsync(NpgsqlConnection connection, string role, NpgsqlConnectionStringBuilder app, bool logStatements, CancellationToken cancellationToken)
     {
         var password = RandomNumberGenerator.GetHexString(40, lowercase: true);
-        await ExecuteAsync(connection, $"CREATE ROLE \"{role}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '{password}' IN ROLE {DatabaseProvisioner.ApplicationGroupRole}", cancellationToken);
+        await connection.ExecuteAsync($"CREATE ROLE \"{role}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '{password}' IN ROLE {DatabaseProvisioner.ApplicationGroupRole}", cancellationToken);
         _roles.Add(role);
-        await ExecuteAsync(connection, $"GRANT CONNECT ON DATABASE \"{app.Database}\" TO \"{role}\"", cancellationToken);
+        await connection.ExecuteAsync($"GRANT CONNECT ON DATABASE \"{app.Database}\" TO \"{role}\"", cancellationToken);
         if (logStatements)
         {
-            await ExecuteAsync(connection, $"ALTER ROLE \"{role}\" SET log_statement = 'all'", cancellationToken);
+            await connection.ExecuteAsync($"ALTER ROLE \"{role}\" SET log_statement = 'all'", cancellationToken);
         }
 
         return new NpgsqlConnectionStringBuilder { Host = app.Host, Port = app.Port, Database = app.Database, Username = role, Password = password }.ConnectionString;
@@ -171,18 +180,12 @@ internal sealed class RotationSetup(string catalogConnectionString, TenantCatalo
         await connection.OpenAsync(cancellationToken);
         return connection;
     }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
 }
 
 /// <summary>What sampling <c>pg_stat_activity</c> saw of the old roles.</summary>
 internal sealed class OldRoleSampling
 {
-    /// <summary>Distinct (role, query_start) pairs seen with query_start after the role's rotation.</summary>
+    /// <summary>Distinct (role, query_start) pairs seen with query_start in or after the millisecond of the role's rotation.</summary>
     public long StaleStatements { get; set; }
 
     public int OpenAtEnd { get; set; }

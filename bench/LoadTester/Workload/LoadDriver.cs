@@ -123,7 +123,7 @@ internal sealed class LoadDriver
             var elapsed = Recorder.SecondsAt(now);
             var (ok, errors, p50, p99) = Recorder.LastSecond(now);
             var phase = elapsed < 0 ? $"warm-up {-elapsed:0}s left" : $"{Math.Min(elapsed, _options.DurationSeconds):0}/{_options.DurationSeconds:0}s";
-            var line = $"{label,-22} {phase,-16} {ok,6} ok/s  p50 {p50,7:0.0} ms  p99 {p99,7:0.0} ms  errors {errors,4}/s ({Recorder.Failed} total)  in flight {InFlight}";
+            var line = $"{label,-22} {phase,-16} {ok,6} ok/s  p50 {p50,7:0.0} ms  p99 {p99,7:0.0} ms  errors {errors,4}/s ({Recorder.Failed} total)  in flight {InFlight}{(Recorder.Dropped > 0 ? $"  dropped by the client {Recorder.Dropped}" : "")}";
             if (interactive)
             {
                 output.Write("\r" + line + "    ");
@@ -194,8 +194,8 @@ internal sealed class LoadDriver
                 var planned = _plan.Next(random, SecondsSinceStart(at));
                 if (Interlocked.Read(ref _inFlight) >= _options.Concurrency)
                 {
-                    // The client's own limit: counted, not sent.
-                    Recorder.Record(at, Stopwatch.GetTimestamp(), "dropped", ok: false, null, $"more than {_options.Concurrency} requests in flight");
+                    // The client's own limit: counted apart, not sent.
+                    Recorder.RecordDropped(at);
                     continue;
                 }
 

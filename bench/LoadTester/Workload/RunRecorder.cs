@@ -11,7 +11,8 @@ internal readonly record struct ErrorEvent(double T, string Target, string Statu
 /// <summary>
 /// Per-second counts and latency histograms of one run, recorded from any thread. Second 0 is the start of the
 /// measured window; the warm-up before it is recorded for the progress line only. A request counts in the second
-/// in which it completed.
+/// in which it completed. Requests the load generator itself did not send (open loop, its in-flight limit reached)
+/// are counted apart as dropped: they say the client fell short, not that the server failed.
 /// </summary>
 internal sealed class RunRecorder
 {
@@ -21,13 +22,12 @@ internal sealed class RunRecorder
     private readonly ConcurrentDictionary<string, long[]> _byStatus = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _errorSamples = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<ErrorEvent> _errorEvents = new();
-    private long _completed;
     private long _failed;
+    private long _dropped;
 
     public RunRecorder(long measureStart, double warmupSeconds, double durationSeconds)
     {
         MeasureStart = measureStart;
-        DurationSeconds = durationSeconds;
         _warmupSlots = (int)Math.Ceiling(warmupSeconds);
         _slots = [.. Enumerable.Range(0, _warmupSlots + (int)Math.Ceiling(durationSeconds)).Select(_ => new Slot())];
     }
@@ -35,14 +35,13 @@ internal sealed class RunRecorder
     /// <summary>Stopwatch timestamp of the measured window's start.</summary>
     public long MeasureStart { get; }
 
-    public double DurationSeconds { get; }
-
     public LatencyHistogram Total { get; } = new();
 
-    /// <summary>Completed requests, warm-up included (for the progress line).</summary>
-    public long Completed => Interlocked.Read(ref _completed);
-
+    /// <summary>Failed requests, warm-up included (for the progress line).</summary>
     public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Requests not sent in the measured window because the client's in-flight limit was reached.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     public IEnumerable<ErrorEvent> ErrorEvents => _errorEvents;
 
@@ -50,7 +49,6 @@ internal sealed class RunRecorder
 
     public void Record(long started, long ended, string status, bool ok, Target? target, string? errorDetail)
     {
-        Interlocked.Increment(ref _completed);
         if (!ok)
         {
             Interlocked.Increment(ref _failed);
@@ -104,6 +102,20 @@ internal sealed class RunRecorder
         Interlocked.Increment(ref _byStatus.GetOrAdd(status, static _ => new long[1])[0]);
     }
 
+    /// <summary>A request scheduled at <paramref name="scheduled"/> that the client did not send (open loop, in-flight limit).</summary>
+    public void RecordDropped(long scheduled)
+    {
+        var t = SecondsAt(scheduled);
+        var index = (int)Math.Floor(t) + _warmupSlots;
+        if (t < 0 || index >= _slots.Length)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _slots[index].Dropped);
+        Interlocked.Increment(ref _dropped);
+    }
+
     /// <summary>The last full second before <paramref name="now"/>: successes, errors and p99 (for the progress line).</summary>
     public (long Ok, long Errors, double P50, double P99) LastSecond(long now)
     {
@@ -120,7 +132,13 @@ internal sealed class RunRecorder
     public IReadOnlyList<TimelinePoint> Timeline() =>
     [
         .. _slots.Skip(_warmupSlots).Select((slot, i) => new TimelinePoint(
-            i, Interlocked.Read(ref slot.Ok), Interlocked.Read(ref slot.Errors), Math.Round(slot.Histogram.QuantileMs(0.5), 3), Math.Round(slot.Histogram.QuantileMs(0.99), 3), Interlocked.Read(ref slot.Slow))),
+            i,
+            Interlocked.Read(ref slot.Ok),
+            Interlocked.Read(ref slot.Errors),
+            Math.Round(slot.Histogram.QuantileMs(0.5), 3),
+            Math.Round(slot.Histogram.QuantileMs(0.99), 3),
+            Interlocked.Read(ref slot.Slow),
+            Interlocked.Read(ref slot.Dropped))),
     ];
 
     public IReadOnlyDictionary<string, long> ByStatus() =>
@@ -134,6 +152,7 @@ internal sealed class RunRecorder
         public long Ok;
         public long Errors;
         public long Slow;
+        public long Dropped;
 
         public LatencyHistogram Histogram { get; } = new();
     }

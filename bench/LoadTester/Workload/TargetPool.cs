@@ -44,8 +44,6 @@ internal sealed class TargetPool : IAsyncDisposable
         _probe = new HttpClient(handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(1) };
     }
 
-    public IReadOnlyList<Target> Targets => _targets;
-
     public Target? Pick()
     {
         for (var i = 0; i < _targets.Length; i++)

@@ -33,10 +33,7 @@ internal enum Operation
     PatchAccount,
 }
 
-internal readonly record struct PlannedRequest(int Tenant, Operation Operation, Guid Row)
-{
-    public bool IsRead => Operation is Operation.GetAccount or Operation.GetContact or Operation.ListAccounts;
-}
+internal readonly record struct PlannedRequest(int Tenant, Operation Operation, Guid Row);
 
 /// <summary>
 /// What to call next: a tenant by Zipf popularity (ranks are a seeded shuffle of the tenants, so popularity does not
@@ -73,8 +70,6 @@ internal sealed class WorkloadPlan
 
     /// <summary>The tenant at a popularity rank (0 is the most popular).</summary>
     public int TenantAtRank(int rank) => _rankToTenant[rank];
-
-    public double PopularityOfRank(int rank) => _zipf.Probability(rank);
 
     public PlannedRequest Next(Random random, double secondsSinceStart)
     {

@@ -26,8 +26,6 @@ internal sealed class Zipf
         }
     }
 
-    public int Count => _cumulative.Length;
-
     /// <summary>The probability of <paramref name="rank"/>.</summary>
     public double Probability(int rank) => _cumulative[rank] - (rank == 0 ? 0 : _cumulative[rank - 1]);
 
