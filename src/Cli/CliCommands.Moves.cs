@@ -13,24 +13,14 @@ internal sealed partial class CliCommands
     private Command Move()
     {
         var id = TenantIdArgument();
-        var mode = new Option<string>("--mode") { Description = "Target placement: single, dedicated, shared or sharded.", Required = true };
-        mode.AcceptOnlyFromAmong(PlacementModes);
-        var database = new Option<string>("--database") { Description = "shared: the registered shared database." };
-        var shardSet = new Option<string>("--shard-set") { Description = "sharded: the shard set." };
-        var connectionString = new Option<string>("--connection-string") { Description = "dedicated: the tenant's own database (application role)." };
-        var replicas = ReplicaOption("dedicated: a read replica's connection string; repeat for several.");
-        var createDatabase = new Option<bool>("--create-database") { Description = "dedicated: let the platform create the database and its roles." };
+        var placement = new PlacementOptions();
         var noWait = new Option<bool>("--no-wait") { Description = "Print the accepted move and return instead of following it to its end." };
-        var move = new Command("move", "Move a tenant to another database; its calls wait during the copy. Exit code 1 when the move fails.")
-        {
-            id, mode, database, shardSet, connectionString, replicas, createDatabase, noWait,
-        };
+        var move = new Command("move", "Move a tenant to another database; its calls wait during the copy. Exit code 1 when the move fails.") { id, noWait };
+        placement.AddTo(move);
         Admin(move, async (s, p, ct) =>
         {
             var tenant = p.GetValue(id)!;
-            var placement = new TenantPlacementRequest(
-                p.GetValue(mode), p.GetValue(connectionString), NullIfEmpty(p.GetValue(replicas)), p.GetValue(createDatabase) ? true : null, p.GetValue(database), p.GetValue(shardSet));
-            var started = await s.Client.StartMoveAsync(tenant, new MoveTenantRequest(placement), ct);
+            var started = await s.Client.StartMoveAsync(tenant, new MoveTenantRequest(placement.Read(p)), ct);
             var current = started;
             while (!p.GetValue(noWait) && current.Value.Status is "pending" or "running")
             {

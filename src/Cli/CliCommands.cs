@@ -9,8 +9,6 @@ namespace OrleansTenants.Cli;
 /// <summary>The command tree. Every command but <c>migrations apply</c> is one or two admin API calls.</summary>
 internal sealed partial class CliCommands
 {
-    private static readonly string[] PlacementModes = ["single", "dedicated", "shared", "sharded"];
-
     private readonly CliContext _context;
     private readonly Option<string> _url;
     private readonly Option<string> _adminKey;
@@ -94,27 +92,12 @@ internal sealed partial class CliCommands
         var createId = TenantIdArgument();
         var name = new Option<string>("--name") { Description = "Display name.", Required = true };
         var industry = new Option<string>("--industry") { Description = "Industry (free text)." };
-        var mode = new Option<string>("--mode") { Description = "Placement: single, dedicated, shared or sharded.", Required = true };
-        mode.AcceptOnlyFromAmong(PlacementModes);
-        var database = new Option<string>("--database") { Description = "shared: the registered shared database." };
-        var shardSet = new Option<string>("--shard-set") { Description = "sharded: the shard set." };
-        var connectionString = new Option<string>("--connection-string") { Description = "dedicated: the tenant's own database (application role)." };
-        var replicas = ReplicaOption("dedicated: a read replica's connection string; repeat for several.");
-        var createDatabase = new Option<bool>("--create-database") { Description = "dedicated: let the platform create the database and its roles." };
-        var create = new Command("create", "Create a tenant with a placement.")
-        {
-            createId, name, industry, mode, database, shardSet, connectionString, replicas, createDatabase,
-        };
+        var placement = new PlacementOptions();
+        var create = new Command("create", "Create a tenant with a placement.") { createId, name, industry };
+        placement.AddTo(create);
         Admin(create, async (s, p, ct) =>
         {
-            var placement = new TenantPlacementRequest(
-                p.GetValue(mode),
-                p.GetValue(connectionString),
-                NullIfEmpty(p.GetValue(replicas)),
-                p.GetValue(createDatabase) ? true : null,
-                p.GetValue(database),
-                p.GetValue(shardSet));
-            var response = await s.Client.CreateTenantAsync(new CreateTenantRequest(p.GetValue(createId), p.GetValue(name), p.GetValue(industry), placement), ct);
+            var response = await s.Client.CreateTenantAsync(new CreateTenantRequest(p.GetValue(createId), p.GetValue(name), p.GetValue(industry), placement.Read(p)), ct);
             if (s.Json)
             {
                 return s.WriteJson(response.Json);
