@@ -17,4 +17,7 @@ public enum DeactivationReason
 
     /// <summary>The silo learned that it was declared dead and stops serving.</summary>
     SiloDeclaredDead,
+
+    /// <summary>OnActivateAsync failed or timed out; OnDeactivateAsync runs so that what it acquired is released.</summary>
+    ActivationFailed,
 }

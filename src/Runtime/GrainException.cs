@@ -1,8 +1,8 @@
 namespace OrleansTenants.Runtime;
 
 /// <summary>
-/// A grain method threw an exception that could not be recreated on the caller's side; it keeps the
-/// original type name and message. Exceptions whose type the caller knows arrive as that type.
+/// A grain call failed with an exception that could not be recreated on the caller's side (its message names
+/// the original type), or the silo rejected the call as malformed. Exceptions whose type the caller knows arrive as that type.
 /// </summary>
 public sealed class GrainException : Exception
 {
@@ -19,13 +19,4 @@ public sealed class GrainException : Exception
         : base(message, innerException)
     {
     }
-
-    public GrainException(string originalType, string message)
-        : base(message)
-    {
-        OriginalType = originalType;
-    }
-
-    /// <summary>Full name of the exception type the grain threw.</summary>
-    public string? OriginalType { get; }
 }

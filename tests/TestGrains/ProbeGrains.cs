@@ -18,6 +18,9 @@ public interface ICounterGrain : IGrainWithStringKey
 
     Task FailAsync(string message);
 
+    /// <summary>Throws an <see cref="OperationCanceledException"/> of its own; nobody cancelled the call.</summary>
+    Task CancelItselfAsync();
+
     /// <summary>Waits until the call is cancelled, and records that the grain saw the cancellation.</summary>
     [AlwaysInterleave]
     Task WaitForCancellationAsync(string probe, CancellationToken cancellationToken);
@@ -53,6 +56,8 @@ public sealed class CounterGrain : Grain, ICounterGrain, IAsyncDisposable
     }
 
     public Task FailAsync(string message) => throw new InvalidOperationException(message);
+
+    public Task CancelItselfAsync() => throw new OperationCanceledException("The grain gave up on its own.");
 
     public async Task WaitForCancellationAsync(string probe, CancellationToken cancellationToken)
     {

@@ -3,7 +3,7 @@ namespace OrleansTenants.Runtime.Activations;
 /// <summary>
 /// Files idle activations into time buckets by when they become collectable, so each scan looks only at
 /// the buckets that are due instead of walking every activation. An activation that is used again is
-/// moved to a later bucket; a due one still in use is simply refiled when it goes idle.
+/// moved to a later bucket; a due one that is not idle long enough yet is refiled by the activation manager.
 /// </summary>
 internal sealed class ActivationCollector(TimeSpan quantum)
 {
@@ -11,13 +11,17 @@ internal sealed class ActivationCollector(TimeSpan quantum)
     private readonly SortedDictionary<long, HashSet<ActivationData>> _buckets = [];
     private readonly long _quantumTicks = quantum > TimeSpan.Zero ? quantum.Ticks : throw new ArgumentOutOfRangeException(nameof(quantum));
 
-    /// <summary>Files the activation to become collectable at <paramref name="due"/> (rounded up to the quantum).</summary>
+    /// <summary>
+    /// Files the activation to become collectable at <paramref name="due"/> (rounded up to the quantum), unless it
+    /// is no longer valid. Checked under the lock that <see cref="Remove"/> takes after deactivation has begun, so
+    /// a deactivating activation is never left filed.
+    /// </summary>
     public void Schedule(ActivationData activation, DateTimeOffset due)
     {
         var bucket = (due.UtcTicks + _quantumTicks - 1) / _quantumTicks;
         lock (_lock)
         {
-            if (activation.CollectionBucket == bucket)
+            if (activation.State != ActivationState.Valid || activation.CollectionBucket == bucket)
             {
                 return;
             }

@@ -11,6 +11,8 @@ namespace OrleansTenants.Runtime.Activations;
 /// <summary>
 /// The silo's activations (what Orleans calls the catalog): creates one on first call after winning the
 /// directory registration, deactivates on request, when idle past the collection age, and at shutdown.
+/// Every lifecycle step is bounded (<see cref="SiloOptions.LifecycleTimeout"/>, <see cref="SiloOptions.DeactivationDrainTimeout"/>),
+/// and a deactivation always completes its bookkeeping, whatever the grain's code does.
 /// </summary>
 internal sealed partial class ActivationManager(
     IGrainDirectory directory,
@@ -27,9 +29,10 @@ internal sealed partial class ActivationManager(
 
     public int Count => _activations.Count;
 
-    public IEnumerable<ActivationData> All => _activations.Values;
-
-    /// <summary>The activation to deliver a call to: the current one, or a new one being activated.</summary>
+    /// <summary>
+    /// The activation to deliver a call to: the current one, or a new one being activated. Throws
+    /// <see cref="SiloUnavailableException"/> when this silo does not serve, before the call started.
+    /// </summary>
     public async ValueTask<ActivationData> GetOrActivateAsync(GrainId grainId, GrainType grainType, CancellationToken cancellationToken)
     {
         while (true)
@@ -38,14 +41,17 @@ internal sealed partial class ActivationManager(
             {
                 if (existing.State is ActivationState.Activating or ActivationState.Valid)
                 {
+                    ThrowIfNotServing();
                     return existing;
                 }
 
-                // Guarantee 4: a call that meets a deactivation waits for it, then goes to the next activation.
+                // Guarantee 4: a call that meets a deactivation waits for it, then goes to the next activation (on
+                // another silo when this one stopped serving meanwhile, which the check below finds).
                 await existing.Deactivated.WaitAsync(cancellationToken);
                 continue;
             }
 
+            ThrowIfNotServing();
             var address = new GrainAddress(grainId, silo.Address, Guid.NewGuid());
             var activation = new ActivationData(address, grainType, services.GetRequiredService<IGrainFactory>(), time.GetTimestamp(), RequestDeactivationOnIdle);
             if (_activations.TryAdd(grainId, activation))
@@ -56,8 +62,6 @@ internal sealed partial class ActivationManager(
             }
         }
     }
-
-    public bool TryGet(GrainId grainId, out ActivationData activation) => _activations.TryGetValue(grainId, out activation!);
 
     /// <summary>Deactivates the grain's activation here, if any, and returns once it is gone.</summary>
     public async Task<bool> DeactivateAsync(GrainId grainId, DeactivationReason reason)
@@ -71,8 +75,17 @@ internal sealed partial class ActivationManager(
         return true;
     }
 
-    public Task DeactivateAllAsync(DeactivationReason reason) =>
-        Task.WhenAll(_activations.Values.Select(a => DeactivateAsync(a, reason)));
+    /// <summary>
+    /// Deactivates every activation, also any that began activating meanwhile (they fail, as the silo no longer
+    /// serves), until none is left or <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    public async Task DeactivateAllAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        while (!_activations.IsEmpty)
+        {
+            await Task.WhenAll(_activations.Values.Select(a => DeactivateAsync(a, reason))).WaitAsync(cancellationToken);
+        }
+    }
 
     /// <summary>One collector pass: deactivates the activations that have been idle for the collection age.</summary>
     public async Task<int> CollectIdleAsync()
@@ -81,106 +94,26 @@ internal sealed partial class ActivationManager(
         var collected = new List<Task>();
         foreach (var activation in _collector.TakeDue(now))
         {
+            if (activation.State != ActivationState.Valid)
+            {
+                continue;
+            }
+
             var idleFor = time.GetElapsedTime(activation.LastUsed);
-            if (activation.State == ActivationState.Valid && activation.Gate.Running == 0 && idleFor >= _options.CollectionAge)
+            if (activation.Gate.Running == 0 && idleFor >= _options.CollectionAge)
             {
                 collected.Add(DeactivateAsync(activation, DeactivationReason.IdleCollection));
+            }
+            else
+            {
+                // Not idle long enough (the buckets follow the wall clock, which may have jumped) or still in use:
+                // file it again, or nothing would ever collect it.
+                _collector.Schedule(activation, now + (idleFor < _options.CollectionAge ? _options.CollectionAge - idleFor : _options.CollectionAge));
             }
         }
 
         await Task.WhenAll(collected);
         return collected.Count;
-    }
-
-    private async Task ActivateAsync(ActivationData activation)
-    {
-        try
-        {
-            var winner = await RegisterAsync(activation.Address);
-            if (winner.ActivationId != activation.Address.ActivationId)
-            {
-                _activations.TryRemove(new KeyValuePair<GrainId, ActivationData>(activation.GrainId, activation));
-                activation.FailActivation(new NotHereException(winner));
-                return;
-            }
-
-            var grain = (Grain)ActivatorUtilities.CreateInstance(services, activation.GrainType.ClassType);
-            grain.Attach(activation);
-            using var timeout = new CancellationTokenSource(_options.LifecycleTimeout);
-            await grain.OnActivateAsync(timeout.Token);
-            activation.MarkValid(grain);
-            counters.ActivationCreated();
-            _collector.Schedule(activation, time.GetUtcNow() + _options.CollectionAge);
-        }
-        catch (Exception ex)
-        {
-            LogActivationFailed(activation.GrainId, ex);
-            _activations.TryRemove(new KeyValuePair<GrainId, ActivationData>(activation.GrainId, activation));
-            await UnregisterQuietlyAsync(activation.Address);
-            activation.FailActivation(ex);
-        }
-    }
-
-    /// <summary>
-    /// Registers in the directory. An entry that names this very silo but no activation it has is left over
-    /// from an activation whose unregistration failed (the catalog was unreachable); it is cleared and retried.
-    /// </summary>
-    private async Task<GrainAddress> RegisterAsync(GrainAddress address)
-    {
-        var winner = await directory.RegisterAsync(address, CancellationToken.None);
-        if (winner.ActivationId != address.ActivationId && winner.Silo == address.Silo)
-        {
-            await directory.UnregisterAsync(winner, CancellationToken.None);
-            winner = await directory.RegisterAsync(address, CancellationToken.None);
-        }
-
-        return winner;
-    }
-
-    private async Task DeactivateAsync(ActivationData activation, DeactivationReason reason)
-    {
-        if (activation.State == ActivationState.Activating)
-        {
-            // Deactivating something half-activated would race OnActivateAsync: let it finish first.
-            await activation.Activated.ContinueWith(static _ => { }, TaskScheduler.Default);
-        }
-
-        if (!activation.TryStartDeactivating())
-        {
-            await activation.Deactivated;
-            return;
-        }
-
-        await RunDeactivationAsync(activation, reason);
-    }
-
-    private async Task RunDeactivationAsync(ActivationData activation, DeactivationReason reason)
-    {
-        _collector.Remove(activation);
-        await activation.Gate.CloseAndDrainAsync();
-        try
-        {
-            using var timeout = new CancellationTokenSource(_options.LifecycleTimeout);
-            await activation.Instance.OnDeactivateAsync(reason, timeout.Token);
-        }
-        catch (Exception ex)
-        {
-            LogDeactivationFailed(activation.GrainId, ex);
-        }
-
-        await DisposeQuietlyAsync(activation.Instance);
-
-        // A silo declared dead has lost its entries already (the new owner's must not be touched); a silo
-        // shutting down removes all of its entries in one statement once every activation is done.
-        if (reason is not (DeactivationReason.SiloDeclaredDead or DeactivationReason.SiloShutdown))
-        {
-            await UnregisterQuietlyAsync(activation.Address);
-        }
-
-        _activations.TryRemove(new KeyValuePair<GrainId, ActivationData>(activation.GrainId, activation));
-        counters.ActivationRemoved(reason == DeactivationReason.IdleCollection);
-        LogDeactivated(activation.GrainId, reason);
-        activation.MarkInvalid();
     }
 
     private void OnIdle(ActivationData activation)
@@ -203,38 +136,25 @@ internal sealed partial class ActivationManager(
         }
     }
 
-    private async Task UnregisterQuietlyAsync(GrainAddress address)
+    private void ThrowIfNotServing()
     {
-        try
+        if (!silo.IsServing)
         {
-            await directory.UnregisterAsync(address, CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // The entry names this silo; RegisterAsync above clears it on the grain's next activation here,
-            // and the conditional replace clears it if this silo dies.
-            LogUnregisterFailed(address.GrainId, ex);
-        }
-    }
-
-    private static async ValueTask DisposeQuietlyAsync(Grain grain)
-    {
-        switch (grain)
-        {
-            case IAsyncDisposable asyncDisposable:
-                await asyncDisposable.DisposeAsync();
-                break;
-            case IDisposable disposable:
-                disposable.Dispose();
-                break;
+            throw new SiloUnavailableException("This silo is not serving calls (not joined yet, fenced, or stopping).");
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Activation of {GrainId} failed")]
     private partial void LogActivationFailed(GrainId grainId, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{GrainId} still ran {Running} call(s) after {Timeout}: deactivating it anyway")]
+    private partial void LogDrainTimedOut(GrainId grainId, int running, TimeSpan timeout);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "OnDeactivateAsync of {GrainId} failed")]
     private partial void LogDeactivationFailed(GrainId grainId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Disposing {GrainId} failed")]
+    private partial void LogDisposeFailed(GrainId grainId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove {GrainId} from the grain directory")]
     private partial void LogUnregisterFailed(GrainId grainId, Exception exception);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using OrleansTenants.Runtime.Directory;
-using OrleansTenants.Runtime.Hosting;
 using OrleansTenants.Runtime.Invocation;
 
 namespace OrleansTenants.Runtime.Activations;
@@ -10,7 +9,7 @@ namespace OrleansTenants.Runtime.Activations;
 /// <see cref="NotHereException"/> when another silo owns the grain and <see cref="SiloUnavailableException"/>
 /// when this silo does not serve (both before the call started, so the caller may send it elsewhere).
 /// </summary>
-internal sealed class LocalDispatcher(ActivationManager activations, LocalSilo silo, RuntimeCounters counters)
+internal sealed class LocalDispatcher(ActivationManager activations, RuntimeCounters counters)
 {
     public async Task<object?> DispatchAsync(GrainId grainId, GrainType grainType, GrainMethod method, object?[] arguments, CancellationToken cancellationToken)
     {
@@ -20,11 +19,6 @@ internal sealed class LocalDispatcher(ActivationManager activations, LocalSilo s
         {
             while (true)
             {
-                if (!silo.IsServing)
-                {
-                    throw new SiloUnavailableException($"Silo {silo.Address} is not serving calls.");
-                }
-
                 var activation = await activations.GetOrActivateAsync(grainId, grainType, cancellationToken);
                 try
                 {

@@ -69,6 +69,11 @@ internal sealed class TurnGate(int maxInterleaved)
             _closed = true;
             rejected = [.. _queue];
             _queue.Clear();
+            foreach (var waiter in rejected)
+            {
+                waiter.Node = null;
+            }
+
             _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             if (_runningInterleaved == 0 && !_runningExclusive)
             {
@@ -87,7 +92,7 @@ internal sealed class TurnGate(int maxInterleaved)
     private void Leave(bool exclusive)
     {
         List<Waiter> admitted = [];
-        bool idle;
+        bool raiseIdle;
         lock (_lock)
         {
             if (exclusive)
@@ -99,27 +104,19 @@ internal sealed class TurnGate(int maxInterleaved)
                 _runningInterleaved--;
             }
 
-            while (_queue.First is { } head && CanRun(head.Value.Exclusive))
-            {
-                _queue.RemoveFirst();
-                head.Value.Node = null;
-                MarkRunning(head.Value.Exclusive);
-                admitted.Add(head.Value);
-            }
-
-            idle = _runningInterleaved == 0 && !_runningExclusive && _queue.Count == 0;
+            AdmitLocked(admitted);
+            var idle = _runningInterleaved == 0 && !_runningExclusive && _queue.Count == 0;
             if (idle && _closed)
             {
                 _drained?.TrySetResult();
             }
+
+            // Read under the lock: a gate closed meanwhile belongs to a deactivating activation, which must not be refiled.
+            raiseIdle = idle && !_closed;
         }
 
-        foreach (var waiter in admitted)
-        {
-            waiter.Admitted.TrySetResult();
-        }
-
-        if (idle && !_closed)
+        Admit(admitted);
+        if (raiseIdle)
         {
             Idle?.Invoke();
         }
@@ -127,6 +124,7 @@ internal sealed class TurnGate(int maxInterleaved)
 
     private void Cancel(Waiter waiter, CancellationToken cancellationToken)
     {
+        List<Waiter> admitted = [];
         lock (_lock)
         {
             if (waiter.Node is null)
@@ -136,9 +134,32 @@ internal sealed class TurnGate(int maxInterleaved)
 
             _queue.Remove(waiter.Node);
             waiter.Node = null;
+
+            // A cancelled exclusive waiter no longer holds back the interleaving calls queued behind it.
+            AdmitLocked(admitted);
         }
 
         waiter.Admitted.TrySetCanceled(cancellationToken);
+        Admit(admitted);
+    }
+
+    private void AdmitLocked(List<Waiter> admitted)
+    {
+        while (_queue.First is { } head && CanRun(head.Value.Exclusive))
+        {
+            _queue.RemoveFirst();
+            head.Value.Node = null;
+            MarkRunning(head.Value.Exclusive);
+            admitted.Add(head.Value);
+        }
+    }
+
+    private static void Admit(List<Waiter> admitted)
+    {
+        foreach (var waiter in admitted)
+        {
+            waiter.Admitted.TrySetResult();
+        }
     }
 
     private bool CanRun(bool exclusive) =>

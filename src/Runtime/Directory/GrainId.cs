@@ -5,14 +5,10 @@ public readonly record struct GrainId(string Type, string Key)
 {
     public override string ToString() => $"{Type}/{Key}";
 
-    public static GrainId Parse(string value)
+    public static bool TryParse(string? value, out GrainId grainId)
     {
-        var slash = value.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0)
-        {
-            throw new FormatException($"'{value}' is not a grain id (type/key).");
-        }
-
-        return new GrainId(value[..slash], value[(slash + 1)..]);
+        var slash = value?.IndexOf('/', StringComparison.Ordinal) ?? -1;
+        grainId = slash > 0 ? new GrainId(value![..slash], value[(slash + 1)..]) : default;
+        return slash > 0;
     }
 }

@@ -9,7 +9,10 @@ namespace OrleansTenants.Runtime.Directory;
 /// </summary>
 public interface IGrainDirectory
 {
-    /// <summary>Registers <paramref name="address"/> unless a live activation is registered; returns the registered one (ours or the winner).</summary>
+    /// <summary>
+    /// Registers <paramref name="address"/> unless a live activation is registered; returns the registered one (ours or the
+    /// winner). Throws <see cref="SiloUnavailableException"/> when the registering silo is not an active member.
+    /// </summary>
     Task<GrainAddress> RegisterAsync(GrainAddress address, CancellationToken cancellationToken);
 
     Task<GrainAddress?> LookupAsync(GrainId grainId, CancellationToken cancellationToken);

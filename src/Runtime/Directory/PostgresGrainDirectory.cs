@@ -8,16 +8,20 @@ namespace OrleansTenants.Runtime.Directory;
 /// Registration is one <c>INSERT ... ON CONFLICT DO UPDATE ... RETURNING</c>: PostgreSQL then either inserts our
 /// row or locks the conflicting one (waiting for a concurrent inserter to commit), so every caller gets a row back
 /// and it is the winner. An existing entry is kept while its silo is <c>active</c> in <c>cluster.silos</c> and is
-/// replaced otherwise, decided inside that statement; there is never a delete followed by an insert.
+/// replaced otherwise, decided inside that statement; there is never a delete followed by an insert. Only a silo that
+/// is <c>active</c> itself may register: one shutting down, declared dead or unknown gets no entry.
 /// </summary>
 public sealed class PostgresGrainDirectory(NpgsqlDataSource dataSource) : IGrainDirectory
 {
     // The DO UPDATE always rewrites the row (with its own values when the owner is alive) because a DO UPDATE whose
     // WHERE is false returns nothing. cluster.silo_holds_activations is volatile, so it sees the owner's status as of the
-    // moment the entry is locked (see the migration); the sub-SELECT calls it once, so the four columns agree.
+    // moment the entry is locked (see the migration); the sub-SELECT calls it once, so the four columns agree. When the
+    // registering silo is not active the SELECT proposes no row, so nothing is inserted or replaced and nothing returned.
     private const string RegisterSql = """
         INSERT INTO cluster.grain_directory AS d (grain_id, silo_endpoint, silo_generation, activation_id, registered_at)
-        VALUES (@grain_id, @silo_endpoint, @silo_generation, @activation_id, now())
+        SELECT @grain_id, @silo_endpoint, @silo_generation, @activation_id, now()
+        WHERE EXISTS (SELECT 1 FROM cluster.silos
+                      WHERE endpoint = @silo_endpoint AND generation = @silo_generation AND status = 'active')
         ON CONFLICT (grain_id) DO UPDATE
         SET (silo_endpoint, silo_generation, activation_id, registered_at) = (
             SELECT CASE WHEN owner.keep THEN d.silo_endpoint ELSE EXCLUDED.silo_endpoint END,
@@ -50,7 +54,7 @@ public sealed class PostgresGrainDirectory(NpgsqlDataSource dataSource) : IGrain
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
-            throw new InvalidOperationException($"Registering grain {address.GrainId} returned no row.");
+            throw new SiloUnavailableException($"Silo {address.Silo} is not an active member, so it may not register {address.GrainId}.");
         }
 
         var winner = ReadAddress(reader, address.GrainId);

@@ -52,7 +52,7 @@ internal sealed class ClusterManagement(
         }
 
         var silos = await GetSilosAsync(cancellationToken);
-        return silos.FirstOrDefault(s => s.Address == address.Silo.ToString() && s.Status == "active");
+        return silos.FirstOrDefault(s => s.Address == address.Silo.ToString() && s.Status == SiloStatusText.Active);
     }
 
     public async Task<IReadOnlyList<SiloDescription>> GetSilosAsync(CancellationToken cancellationToken)
@@ -68,19 +68,11 @@ internal sealed class ClusterManagement(
                     e.Address.ToString(),
                     e.SiloName,
                     e.PublicUrl,
-                    StatusName(e.Status),
+                    SiloStatusText.ToText(e.Status),
                     counts.GetValueOrDefault(e.Address),
                     e.StartedAt)),
         ];
     }
 
     private GrainId GrainIdOf<TGrainInterface>(string key) => new(registry.GetByInterface(typeof(TGrainInterface)).Name, key);
-
-    private static string StatusName(SiloStatus status) => status switch
-    {
-        SiloStatus.Joining => "joining",
-        SiloStatus.Active => "active",
-        SiloStatus.ShuttingDown => "shutting_down",
-        _ => "dead",
-    };
 }

@@ -13,8 +13,10 @@ using OrleansTenants.Runtime.Messaging;
 namespace OrleansTenants.Runtime.Hosting;
 
 /// <summary>
-/// The silo's lifecycle. Start: cluster schema, internal endpoint, join, idle collector. Stop (graceful):
-/// leave placement, stop taking calls, let running calls finish while every activation deactivates, leave.
+/// The silo's lifecycle. Start: cluster schema, internal endpoint, join, idle collector. Stop (graceful): stop
+/// serving, leave placement, let running calls finish while every activation deactivates (each removing its own
+/// directory entry), leave. Deactivation does not depend on the membership writes succeeding, and the stop honours
+/// the host's deadline: activations still deactivating then keep their entries until peers declare this silo dead.
 /// </summary>
 internal sealed partial class SiloHost(
     ClusterDatabase database,
@@ -53,23 +55,59 @@ internal sealed partial class SiloHost(
         }
 
         LogStopping(silo.Address, activations.Count);
-        await membership.SetOwnStatusAsync(SiloStatus.ShuttingDown, CancellationToken.None);
-        silo.IsServing = false;
-
-        // Deactivation closes each activation's gate and waits for its running calls: that is the drain.
-        var drained = activations.DeactivateAllAsync(DeactivationReason.SiloShutdown);
-        await Task.WhenAny(drained, Task.Delay(options.Value.ShutdownDrainTimeout, time, CancellationToken.None));
-        await directory.UnregisterSiloAsync(silo.Address, CancellationToken.None);
+        silo.StopServing();
+        var announced = ClusterWriteAsync("Announcing the shutdown", ct => membership.SetOwnStatusAsync(SiloStatus.ShuttingDown, ct), cancellationToken);
+        var allGone = await DeactivateAllAsync(cancellationToken);
+        await announced;
 
         await _stopping.CancelAsync();
         await _collector.ContinueWith(static _ => { }, TaskScheduler.Default);
         await membership.StopLoopsAsync();
-        await membership.SetOwnStatusAsync(SiloStatus.Dead, CancellationToken.None);
-        await transport.DisposeAsync();
+        if (allGone)
+        {
+            // Every activation removed its own entry as it went; this clears those whose removal failed.
+            await ClusterWriteAsync("Removing leftover directory entries", ct => directory.UnregisterSiloAsync(silo.Address, ct), cancellationToken);
+            await ClusterWriteAsync("Leaving the cluster", ct => membership.SetOwnStatusAsync(SiloStatus.Dead, ct), cancellationToken);
+        }
+
+        await transport.StopAsync(cancellationToken);
         LogStopped(silo.Address);
     }
 
     public void Dispose() => _stopping.Dispose();
+
+    /// <summary>True when every activation is gone; false when the host's stop deadline came first.</summary>
+    private async Task<bool> DeactivateAllAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await activations.DeactivateAllAsync(DeactivationReason.SiloShutdown, cancellationToken);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogStopDeadline(activations.Count);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// A write to the cluster database during shutdown, bounded by the death timeout (after that peers judge this silo
+    /// by its heartbeats anyway) and the host's deadline. A failure is logged: it must not keep the activations from ending.
+    /// </summary>
+    private async Task ClusterWriteAsync(string what, Func<CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(options.Value.DeathTimeout);
+        try
+        {
+            await write(bounded.Token);
+        }
+        catch (Exception ex)
+        {
+            LogShutdownWriteFailed(what, ex);
+        }
+    }
 
     private async Task RunCollectorAsync(CancellationToken cancellationToken)
     {
@@ -78,7 +116,15 @@ internal sealed partial class SiloHost(
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                await activations.CollectIdleAsync();
+                try
+                {
+                    await activations.CollectIdleAsync();
+                }
+                catch (Exception ex)
+                {
+                    // One failed round must not end idle collection for the life of the silo.
+                    LogCollectionFailed(ex);
+                }
             }
         }
         catch (OperationCanceledException)
@@ -121,4 +167,13 @@ internal sealed partial class SiloHost(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish the silo's public URL")]
     private partial void LogPublicUrlFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{What} failed during shutdown")]
+    private partial void LogShutdownWriteFailed(string what, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The stop deadline passed with {Activations} activation(s) still deactivating; their entries stay until peers declare this silo dead")]
+    private partial void LogStopDeadline(int activations);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "An idle collection round failed")]
+    private partial void LogCollectionFailed(Exception exception);
 }

@@ -36,11 +36,23 @@ public sealed class SiloOptions
 
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long OnActivateAsync and OnDeactivateAsync may take.</summary>
+    /// <summary>
+    /// How long each lifecycle step may take: activating (directory registration and OnActivateAsync), OnDeactivateAsync,
+    /// disposing, and removing the directory entry. Past it the step's token is cancelled and the runtime stops waiting.
+    /// </summary>
     public TimeSpan LifecycleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long a graceful shutdown waits for running calls before deactivating.</summary>
-    public TimeSpan ShutdownDrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a deactivation (idle, explicit, shutdown, declared dead) waits for running calls before OnDeactivateAsync
+    /// runs anyway. Well under the host's shutdown timeout (30 s by default), so that OnDeactivateAsync still runs at shutdown.
+    /// </summary>
+    public TimeSpan DeactivationDrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a dead silo stays in the membership table before the silos delete its row.</summary>
+    public TimeSpan DefunctSiloRetention { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often each silo deletes dead silos older than <see cref="DefunctSiloRetention"/>.</summary>
+    public TimeSpan DefunctSiloCleanupPeriod { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>How many times a call follows a "not here, try X" answer.</summary>
     public int MaxForwardHops { get; set; } = 3;

@@ -64,7 +64,7 @@ internal sealed class ClusterCallInvoker(
                     continue;
                 }
 
-                var body = GrainCallRequest.Write(serializer, grainId, method, arguments, hops);
+                var body = GrainCallRequest.Write(serializer, grainId, method, arguments);
                 var outcome = await transport.CallAsync(target, body, token);
                 switch (outcome.Kind)
                 {
@@ -91,8 +91,9 @@ internal sealed class ClusterCallInvoker(
                 }
             }
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            // Only the deadline firing is a timeout; a grain's own cancellation reaches the caller as it is.
             throw new TimeoutException($"The call to {grainId}.{method.Name} did not complete within {_options.CallTimeout}.");
         }
     }

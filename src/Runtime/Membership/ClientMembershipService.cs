@@ -30,10 +30,10 @@ internal sealed partial class ClientMembershipService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var failed = false;
         while (!stoppingToken.IsCancellationRequested)
         {
-            await Task.WhenAny(Task.Delay(options.Value.ProbePeriod, time, stoppingToken), views.RefreshRequested)
-                .ContinueWith(static _ => { }, TaskScheduler.Default);
+            await views.WaitForNextReadAsync(options.Value.ProbePeriod, failed, time, stoppingToken);
             if (stoppingToken.IsCancellationRequested)
             {
                 return;
@@ -42,9 +42,11 @@ internal sealed partial class ClientMembershipService(
             try
             {
                 views.Publish(new MembershipView(await table.ReadAllAsync(stoppingToken)));
+                failed = false;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                failed = true;
                 LogReadFailed(ex);
             }
         }

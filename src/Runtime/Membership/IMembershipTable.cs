@@ -15,8 +15,14 @@ public interface IMembershipTable
     /// <summary>Writes status and public URL if the row is still at <paramref name="expectedETag"/> and the table at <paramref name="expectedVersion"/>; false otherwise.</summary>
     Task<bool> UpdateRowAsync(MembershipEntry entry, long expectedETag, long expectedVersion, CancellationToken cancellationToken);
 
-    /// <summary>Stamps the member's heartbeat with the database's clock.</summary>
-    Task UpdateHeartbeatAsync(SiloAddress address, CancellationToken cancellationToken);
+    /// <summary>
+    /// Marks the member dead if the row is still at the entry's ETag, the table at <paramref name="expectedVersion"/>, and its
+    /// heartbeat, by the database's clock, still older than <paramref name="deathTimeout"/>; false otherwise.
+    /// </summary>
+    Task<bool> DeclareDeadAsync(MembershipEntry entry, long expectedVersion, TimeSpan deathTimeout, CancellationToken cancellationToken);
+
+    /// <summary>Stamps the member's heartbeat with the database's clock; false when the member is dead or gone.</summary>
+    Task<bool> UpdateHeartbeatAsync(SiloAddress address, CancellationToken cancellationToken);
 
     /// <summary>Deletes dead members whose last heartbeat is older than <paramref name="olderThan"/>; returns how many.</summary>
     Task<int> CleanupDefunctEntriesAsync(TimeSpan olderThan, CancellationToken cancellationToken);

@@ -13,14 +13,26 @@ internal sealed class MembershipViewHolder : IMembershipView
 
     public MembershipView Current => Volatile.Read(ref _current);
 
-    /// <summary>Completes when some caller wants a fresh read; the membership loop waits on it between periods.</summary>
-    public Task RefreshRequested
+    /// <summary>
+    /// What a membership loop waits for before its next read: the period, or sooner when a caller asked for a fresh
+    /// view. After a failed read it waits the whole period, so callers asking again and again cannot turn an
+    /// unreachable database into a busy loop. The request it woke for is consumed; one made during the read wakes the next wait.
+    /// </summary>
+    public async Task WaitForNextReadAsync(TimeSpan period, bool lastReadFailed, TimeProvider time, CancellationToken cancellationToken)
     {
-        get
+        Task requested;
+        lock (_lock)
         {
-            lock (_lock)
+            requested = _refreshRequested.Task;
+        }
+
+        var delay = Task.Delay(period, time, cancellationToken);
+        await (lastReadFailed ? delay : Task.WhenAny(delay, requested)).ContinueWith(static _ => { }, TaskScheduler.Default);
+        lock (_lock)
+        {
+            if (_refreshRequested.Task.IsCompleted)
             {
-                return _refreshRequested.Task;
+                _refreshRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
         }
     }
@@ -38,10 +50,6 @@ internal sealed class MembershipViewHolder : IMembershipView
             _current = view;
             changed = _changed;
             _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (_refreshRequested.Task.IsCompleted)
-            {
-                _refreshRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
         }
 
         changed.TrySetResult();

@@ -58,8 +58,29 @@ public sealed class PostgresMembershipTable(NpgsqlDataSource dataSource) : IMemb
         WHERE s.endpoint = @endpoint AND s.generation = @generation AND s.etag = @expected_etag
         """;
 
+    // Same shape as UpdateSql, and both the version bump and the row update also require the heartbeat to be older
+    // than the death timeout by the database clock, so a read that is out of date cannot declare a silo that heart-beat
+    // since. The row update re-checks it on the newest row version once it holds the row lock (READ COMMITTED), so a
+    // heartbeat that commits while this statement runs wins; the version has then moved without a change, which only
+    // makes other writers read again.
+    private const string DeclareDeadSql = """
+        WITH bumped AS (
+            UPDATE cluster.membership_version SET version = version + 1
+            WHERE version = @expected_version
+              AND EXISTS (SELECT 1 FROM cluster.silos
+                          WHERE endpoint = @endpoint AND generation = @generation AND etag = @expected_etag
+                            AND status <> 'dead' AND heartbeat_at < now() - @death_timeout)
+            RETURNING version
+        )
+        UPDATE cluster.silos s SET status = 'dead', etag = s.etag + 1
+        FROM bumped
+        WHERE s.endpoint = @endpoint AND s.generation = @generation AND s.etag = @expected_etag
+          AND s.status <> 'dead' AND s.heartbeat_at < now() - @death_timeout
+        """;
+
+    // A dead member's heartbeat changes nothing: its peers have already given its grains away.
     private const string HeartbeatSql =
-        "UPDATE cluster.silos SET heartbeat_at = now() WHERE endpoint = @endpoint AND generation = @generation";
+        "UPDATE cluster.silos SET heartbeat_at = now() WHERE endpoint = @endpoint AND generation = @generation AND status <> 'dead'";
 
     // Cleanup is rare, so it uses a plain transaction that takes the version row's lock first, like every other
     // membership writer; deleting silo rows first could deadlock against a concurrent UpdateRowAsync.
@@ -132,12 +153,23 @@ public sealed class PostgresMembershipTable(NpgsqlDataSource dataSource) : IMemb
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    public async Task UpdateHeartbeatAsync(SiloAddress address, CancellationToken cancellationToken)
+    public async Task<bool> DeclareDeadAsync(MembershipEntry entry, long expectedVersion, TimeSpan deathTimeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        await using var command = dataSource.CreateCommand(DeclareDeadSql);
+        AddAddress(command, entry.Address);
+        command.Parameters.Add(new NpgsqlParameter<long>("expected_version", expectedVersion));
+        command.Parameters.Add(new NpgsqlParameter<long>("expected_etag", entry.ETag));
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan>("death_timeout", NpgsqlDbType.Interval) { TypedValue = deathTimeout });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<bool> UpdateHeartbeatAsync(SiloAddress address, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(address);
         await using var command = dataSource.CreateCommand(HeartbeatSql);
         AddAddress(command, address);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     public async Task<int> CleanupDefunctEntriesAsync(TimeSpan olderThan, CancellationToken cancellationToken)

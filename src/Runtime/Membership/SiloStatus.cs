@@ -3,7 +3,6 @@ namespace OrleansTenants.Runtime.Membership;
 /// <summary>A member's state in the membership table. Only <see cref="Active"/> silos receive new activations.</summary>
 public enum SiloStatus
 {
-    Joining,
     Active,
     ShuttingDown,
     Dead,

@@ -1,13 +1,12 @@
 namespace OrleansTenants.Runtime.Membership;
 
-/// <summary>The lower-case names <c>cluster.silos.status</c> stores (its CHECK constraint lists the same four).</summary>
+/// <summary>The lower-case names <c>cluster.silos.status</c> stores (its CHECK constraint also allows 'joining', which no silo writes).</summary>
 internal static class SiloStatusText
 {
     public const string Active = "active";
 
     public static string ToText(SiloStatus status) => status switch
     {
-        SiloStatus.Joining => "joining",
         SiloStatus.Active => Active,
         SiloStatus.ShuttingDown => "shutting_down",
         SiloStatus.Dead => "dead",
@@ -16,7 +15,6 @@ internal static class SiloStatusText
 
     public static SiloStatus Parse(string text) => text switch
     {
-        "joining" => SiloStatus.Joining,
         Active => SiloStatus.Active,
         "shutting_down" => SiloStatus.ShuttingDown,
         "dead" => SiloStatus.Dead,

@@ -17,12 +17,16 @@ internal sealed class GrainCallHandler(
 {
     public async Task HandleCallAsync(HttpContext context)
     {
-        using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
-        var error = GrainCallRequest.TryRead(document, registry, serializer, out var grainId, out var grainType, out var method, out var arguments, out _);
+        using var document = await ParseAsync(context);
+        if (document is null)
+        {
+            return;
+        }
+
+        var error = GrainCallRequest.TryRead(document, registry, serializer, out var grainId, out var grainType, out var method, out var arguments);
         if (error is not null)
         {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await WriteErrorAsync(context, new GrainCallError(nameof(ArgumentException), error));
+            await WriteBadRequestAsync(context, error);
             return;
         }
 
@@ -67,10 +71,47 @@ internal sealed class GrainCallHandler(
 
     public async Task HandleDeactivationAsync(HttpContext context)
     {
-        var request = await JsonSerializer.DeserializeAsync(context.Request.Body, RuntimeJsonContext.Default.DeactivationRequest, context.RequestAborted);
-        var deactivated = request is not null && await activations.DeactivateAsync(GrainId.Parse(request.Grain), DeactivationReason.ExternalRequest);
+        DeactivationRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync(context.Request.Body, RuntimeJsonContext.Default.DeactivationRequest, context.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            await WriteBadRequestAsync(context, $"The deactivation request is not valid JSON: {ex.Message}");
+            return;
+        }
+
+        if (!GrainId.TryParse(request?.Grain, out var grainId))
+        {
+            await WriteBadRequestAsync(context, "A deactivation request is {\"grain\": \"type/key\"}.");
+            return;
+        }
+
+        var deactivated = await activations.DeactivateAsync(grainId, DeactivationReason.ExternalRequest);
         context.Response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(context.Response.Body, new DeactivationResponse(deactivated), RuntimeJsonContext.Default.DeactivationResponse, context.RequestAborted);
+    }
+
+    /// <summary>The request body as JSON, or null once a 400 has been written for a body that is not JSON.</summary>
+    private static async Task<JsonDocument?> ParseAsync(HttpContext context)
+    {
+        try
+        {
+            return await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            await WriteBadRequestAsync(context, $"The grain call is not valid JSON: {ex.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>A request the silo cannot run: 400, with an error the caller raises as a <see cref="GrainException"/>.</summary>
+    private static Task WriteBadRequestAsync(HttpContext context, string message)
+    {
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        return WriteErrorAsync(context, new GrainCallError(typeof(GrainException).FullName!, message));
     }
 
     private static Task WriteErrorAsync(HttpContext context, GrainCallError error)

@@ -6,7 +6,7 @@ using OrleansTenants.Runtime.Invocation;
 namespace OrleansTenants.Runtime.Messaging;
 
 /// <summary>
-/// The body of a grain call: <c>{"grain": "type/key", "method": "Name(T1,T2)", "hops": n, "args": [...]}</c>.
+/// The body of a grain call: <c>{"grain": "type/key", "method": "Name(T1,T2)", "args": [...]}</c>.
 /// Arguments are written with their declared parameter types, so both ends agree without type tags.
 /// </summary>
 internal static class GrainCallRequest
@@ -18,7 +18,7 @@ internal static class GrainCallRequest
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
-    public static byte[] Write(GrainSerializer serializer, GrainId grainId, GrainMethod method, object?[] arguments, int hops)
+    public static byte[] Write(GrainSerializer serializer, GrainId grainId, GrainMethod method, object?[] arguments)
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
         buffer.ResetWrittenCount();
@@ -28,7 +28,6 @@ internal static class GrainCallRequest
             writer.WriteStartObject();
             writer.WriteString("grain", grainId.ToString());
             writer.WriteString("method", method.Name);
-            writer.WriteNumber("hops", hops);
             writer.WriteStartArray("args");
             for (var i = 0; i < arguments.Length; i++)
             {
@@ -43,7 +42,7 @@ internal static class GrainCallRequest
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Reads a request; returns an error text (for a 400) when it does not name a known grain and method.</summary>
+    /// <summary>Reads a request; returns an error text (for a 400) when it is malformed or does not name a known grain and method.</summary>
     public static string? TryRead(
         JsonDocument document,
         GrainTypeRegistry registry,
@@ -51,28 +50,37 @@ internal static class GrainCallRequest
         out GrainId grainId,
         out GrainType grainType,
         out GrainMethod method,
-        out object?[] arguments,
-        out int hops)
+        out object?[] arguments)
     {
         grainId = default;
         grainType = null!;
         method = null!;
         arguments = [];
         var root = document.RootElement;
-        hops = root.TryGetProperty("hops", out var hopsElement) ? hopsElement.GetInt32() : 0;
-        grainId = GrainId.Parse(root.GetProperty("grain").GetString()!);
+        if (root.ValueKind != JsonValueKind.Object
+            || !root.TryGetProperty("grain", out var grain) || grain.ValueKind != JsonValueKind.String
+            || !root.TryGetProperty("method", out var methodElement) || methodElement.ValueKind != JsonValueKind.String
+            || !root.TryGetProperty("args", out var args) || args.ValueKind != JsonValueKind.Array)
+        {
+            return "A grain call is an object with the strings \"grain\" and \"method\" and the array \"args\".";
+        }
+
+        if (!GrainId.TryParse(grain.GetString(), out grainId))
+        {
+            return $"'{grain.GetString()}' is not a grain id (type/key).";
+        }
+
         if (!registry.TryGetByName(grainId.Type, out grainType))
         {
             return $"Unknown grain type '{grainId.Type}'.";
         }
 
-        var methodName = root.GetProperty("method").GetString()!;
+        var methodName = methodElement.GetString()!;
         if (!grainType.TryGetMethod(methodName, out method))
         {
             return $"Grain type '{grainId.Type}' has no method {methodName}.";
         }
 
-        var args = root.GetProperty("args");
         if (args.GetArrayLength() != method.ArgumentTypes.Count)
         {
             return $"{methodName} takes {method.ArgumentTypes.Count} arguments, got {args.GetArrayLength()}.";
@@ -82,7 +90,15 @@ internal static class GrainCallRequest
         var index = 0;
         foreach (var element in args.EnumerateArray())
         {
-            arguments[index] = serializer.Read(element, method.ArgumentTypes[index]);
+            try
+            {
+                arguments[index] = serializer.Read(element, method.ArgumentTypes[index]);
+            }
+            catch (JsonException ex)
+            {
+                return $"Argument {index} of {methodName} is not a {method.ArgumentTypes[index].Name}: {ex.Message}";
+            }
+
             index++;
         }
 

@@ -11,6 +11,6 @@ internal static class GrainExceptionFactory
             return (Exception)constructor.Invoke([error.Message]);
         }
 
-        return new GrainException(error.Type, error.Message);
+        return new GrainException($"{error.Type}: {error.Message}");
     }
 }

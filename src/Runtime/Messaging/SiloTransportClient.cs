@@ -45,6 +45,11 @@ internal sealed class SiloTransportClient : IDisposable
         {
             return new TransportOutcome(TransportOutcomeKind.Broken);
         }
+        catch (TaskCanceledException ex) when (ex.InnerException is TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            // SocketsHttpHandler reports an expired ConnectTimeout (a silo host that stopped answering) this way.
+            return new TransportOutcome(TransportOutcomeKind.Unreachable);
+        }
 
         using (response)
         {
@@ -60,8 +65,7 @@ internal sealed class SiloTransportClient : IDisposable
                 case HttpStatusCode.ServiceUnavailable when response.Headers.Contains(GrainCallWire.NotServingHeader):
                     return new TransportOutcome(TransportOutcomeKind.NotServing);
                 case HttpStatusCode.InternalServerError or HttpStatusCode.BadRequest:
-                    var error = await response.Content.ReadFromJsonAsync(RuntimeJsonContext.Default.GrainCallError, cancellationToken);
-                    return new TransportOutcome(TransportOutcomeKind.Failed, Error: error ?? new GrainCallError(nameof(GrainException), "The grain call failed."));
+                    return new TransportOutcome(TransportOutcomeKind.Failed, Error: await ReadErrorAsync(target, response, cancellationToken));
                 default:
                     return new TransportOutcome(TransportOutcomeKind.Broken);
             }
@@ -80,6 +84,24 @@ internal sealed class SiloTransportClient : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    private static async Task<GrainCallError> ReadErrorAsync(SiloAddress target, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var error = await response.Content.ReadFromJsonAsync(RuntimeJsonContext.Default.GrainCallError, cancellationToken);
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+        catch (JsonException)
+        {
+            // Not the runtime's error body (a proxy, or a silo of another version): reported as below.
+        }
+
+        return new GrainCallError(typeof(GrainException).FullName!, $"Silo {target} answered {(int)response.StatusCode} without a readable error.");
+    }
 
     // HTTP/2 with prior knowledge: cleartext, no upgrade dance; the silo's endpoint speaks nothing else.
     private HttpRequestMessage Post(SiloAddress target, string path, byte[] body) =>

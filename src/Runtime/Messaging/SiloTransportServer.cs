@@ -42,13 +42,16 @@ internal sealed class SiloTransportServer(GrainCallHandler handler, IOptions<Sil
         return $"{settings.AdvertisedHost}:{bound.Port}";
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops listening; requests still running when <paramref name="cancellationToken"/> fires are aborted.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_app is not null)
         {
-            await _app.StopAsync();
+            await _app.StopAsync(cancellationToken);
             await _app.DisposeAsync();
             _app = null;
         }
     }
+
+    public ValueTask DisposeAsync() => new(StopAsync(CancellationToken.None));
 }

@@ -33,6 +33,20 @@ public sealed class CallDeadlineTests(PostgresDatabaseFixture database) : IClass
     }
 
     [Fact]
+    public async Task A_grain_that_cancels_itself_is_reported_as_cancelled_not_as_a_timeout()
+    {
+        await using var cluster = await TestCluster.StartAsync(database.ConnectionString, 2);
+        var client = await cluster.StartClientAsync();
+        var key = $"gives-up-{Guid.NewGuid():N}";
+
+        foreach (var caller in new[] { cluster.Silos[0].GrainFactory, cluster.Silos[1].GrainFactory, client })
+        {
+            await caller.GetGrain<ICounterGrain>(key).Invoking(g => g.CancelItselfAsync().WaitAsync(Wait))
+                .Should().ThrowExactlyAsync<OperationCanceledException>().WithMessage("The grain gave up on its own.");
+        }
+    }
+
+    [Fact]
     public async Task A_call_that_outlives_the_call_timeout_fails_with_a_timeout()
     {
         await using var cluster = await TestCluster.StartAsync(database.ConnectionString, 1, o => o.CallTimeout = TimeSpan.FromMilliseconds(500));

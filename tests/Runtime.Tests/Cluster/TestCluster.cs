@@ -54,7 +54,8 @@ internal sealed class TestCluster : IAsyncDisposable
         builder.Services.AddGrainSilo(builder.Configuration.GetSection(SiloOptions.SectionName), FastFailureDetection + _configure)
             .AddGrain<ICounterGrain, CounterGrain>()
             .AddGrain<ITurnGrain, TurnGrain>()
-            .AddGrain<ILoggedGrain, LoggedGrain>();
+            .AddGrain<ILoggedGrain, LoggedGrain>()
+            .AddGrain<IFaultyGrain, FaultyGrain>();
         var host = builder.Build();
         await host.StartAsync();
         var silo = new TestSilo(host);
@@ -73,7 +74,8 @@ internal sealed class TestCluster : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Silo:ConnectionString"] = _connectionString });
         builder.Services.AddGrainClient(builder.Configuration.GetSection(SiloOptions.SectionName), FastFailureDetection)
             .AddGrain<ICounterGrain, CounterGrain>()
-            .AddGrain<ILoggedGrain, LoggedGrain>();
+            .AddGrain<ILoggedGrain, LoggedGrain>()
+            .AddGrain<IFaultyGrain, FaultyGrain>();
         var host = builder.Build();
         await host.StartAsync();
         _clients.Add(host);
@@ -91,7 +93,7 @@ internal sealed class TestCluster : IAsyncDisposable
         await Task.WhenAll(Silos.Select(s => s.DisposeAsync().AsTask()));
     }
 
-    // Tests wait for failure detection; one second heartbeats and a four second death timeout keep that short.
+    // Tests wait for failure detection; half-second heartbeats and a three second death timeout keep that short.
     private static void FastFailureDetection(SiloOptions options)
     {
         options.HeartbeatPeriod = TimeSpan.FromMilliseconds(500);
@@ -113,6 +115,8 @@ internal sealed class TestSilo(IHost host) : IAsyncDisposable
 
     public RuntimeCounters Counters => host.Services.GetRequiredService<RuntimeCounters>();
 
+    public SiloAddress Address => host.Services.GetRequiredService<LocalSilo>().Address;
+
     public async Task WaitForActiveSilosAsync(int count)
     {
         var membership = host.Services.GetRequiredService<IMembershipView>();
@@ -123,12 +127,13 @@ internal sealed class TestSilo(IHost host) : IAsyncDisposable
         }
     }
 
-    public async Task StopAsync()
+    /// <summary>A graceful stop; <paramref name="deadline"/> is the host's stop deadline (default: the host's shutdown timeout).</summary>
+    public async Task StopAsync(CancellationToken deadline = default)
     {
         if (!_stopped)
         {
             _stopped = true;
-            await host.StopAsync();
+            await host.StopAsync(deadline);
         }
     }
 

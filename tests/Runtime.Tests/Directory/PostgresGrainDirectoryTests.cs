@@ -78,8 +78,7 @@ public sealed class PostgresGrainDirectoryTests(ClusterDatabaseFixture cluster) 
             await cluster.AddSiloAsync(owner, ownerStatus);
         }
 
-        var stale = Address(owner);
-        (await _directory.RegisterAsync(stale, _ct)).Should().Be(stale, "nobody else holds the grain yet");
+        await AddEntryAsync(Address(owner));
         var fresh = Address(SiloB);
 
         (await _directory.RegisterAsync(fresh, _ct)).Should().Be(fresh);
@@ -110,7 +109,7 @@ public sealed class PostgresGrainDirectoryTests(ClusterDatabaseFixture cluster) 
         var owner = new SiloAddress("10.0.0.9:11111", 1);
         await cluster.AddSiloAsync(owner, "joining");
         var existing = Address(owner);
-        await _directory.RegisterAsync(existing, _ct);
+        await AddEntryAsync(existing);
         await using var blocker = await cluster.DataSource.OpenConnectionAsync(_ct);
         await using var transaction = await blocker.BeginTransactionAsync(_ct);
         await using (var lockEntry = new NpgsqlCommand("SELECT 1 FROM cluster.grain_directory WHERE grain_id = @g FOR UPDATE", blocker, transaction))
@@ -128,6 +127,30 @@ public sealed class PostgresGrainDirectoryTests(ClusterDatabaseFixture cluster) 
 
         (await registration).Should().Be(existing);
         (await _directory.LookupAsync(Grain, _ct)).Should().Be(existing);
+    }
+
+    [Theory]
+    [InlineData("shutting_down")]
+    [InlineData("dead")]
+    [InlineData(null)]
+    public async Task A_silo_that_is_not_active_cannot_register_nor_replace_an_entry(string? status)
+    {
+        var registering = new SiloAddress("10.0.0.9:11111", 1);
+        if (status is not null)
+        {
+            await cluster.AddSiloAsync(registering, status);
+        }
+
+        var dead = new SiloAddress("10.0.0.8:11111", 1);
+        await cluster.AddSiloAsync(dead, "dead");
+        var other = new GrainId("tenant", "other");
+        await AddEntryAsync(Address(dead, other));
+
+        await _directory.Invoking(d => d.RegisterAsync(Address(registering), _ct)).Should().ThrowAsync<SiloUnavailableException>();
+        await _directory.Invoking(d => d.RegisterAsync(Address(registering, other), _ct)).Should().ThrowAsync<SiloUnavailableException>();
+
+        (await _directory.LookupAsync(Grain, _ct)).Should().BeNull();
+        (await _directory.LookupAsync(other, _ct))!.Silo.Should().Be(dead, "the dead silo's entry is replaced only by an active silo");
     }
 
     [Fact]
@@ -207,6 +230,13 @@ public sealed class PostgresGrainDirectoryTests(ClusterDatabaseFixture cluster) 
             DateTime.UtcNow.Should().BeBefore(deadline, "the registration should have blocked on the entry's lock");
         }
     }
+
+    // An entry as an earlier registration left it, whatever its silo's status is now.
+    private async Task AddEntryAsync(GrainAddress address) =>
+        (await cluster.ExecuteAsync(
+            "INSERT INTO cluster.grain_directory (grain_id, silo_endpoint, silo_generation, activation_id) VALUES (@g, @e, @n, @a)",
+            ("g", address.GrainId.ToString()), ("e", address.Silo.Endpoint), ("n", address.Silo.Generation), ("a", address.ActivationId)))
+        .Should().Be(1);
 
     private static GrainAddress Address(SiloAddress silo) => Address(silo, Grain);
 

@@ -72,6 +72,18 @@ public sealed class ClusterDatabaseFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Moves the heartbeat into the past with the database clock, which is how a silo that stopped beating looks.</summary>
+    public async Task SetHeartbeatAgoAsync(SiloAddress silo, string interval)
+    {
+        var updated = await ExecuteAsync(
+            "UPDATE cluster.silos SET heartbeat_at = now() - @ago::interval WHERE endpoint = @e AND generation = @g",
+            ("ago", interval), ("e", silo.Endpoint), ("g", silo.Generation));
+        if (updated != 1)
+        {
+            throw new InvalidOperationException($"There is no silo {silo}.");
+        }
+    }
+
     /// <summary>Puts a silo row straight into <c>cluster.silos</c> (status in its lower-case stored form).</summary>
     public Task AddSiloAsync(SiloAddress silo, string status) => ExecuteAsync(
         "INSERT INTO cluster.silos (endpoint, generation, status, silo_name, started_at) VALUES (@e, @g, @s, 'test', now())",

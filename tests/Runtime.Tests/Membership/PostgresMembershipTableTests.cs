@@ -61,7 +61,7 @@ public sealed class PostgresMembershipTableTests(ClusterDatabaseFixture cluster)
         snapshot.Entries.Select(e => e.Status).Should().Equal(statuses);
         snapshot.Entries.Should().OnlyContain(e => e.PublicUrl == null);
         (await cluster.ScalarAsync<string>("SELECT string_agg(status, ',' ORDER BY endpoint) FROM cluster.silos"))
-            .Should().Be("joining,active,shutting_down,dead");
+            .Should().Be("active,shutting_down,dead");
     }
 
     [Fact]
@@ -82,12 +82,12 @@ public sealed class PostgresMembershipTableTests(ClusterDatabaseFixture cluster)
     {
         (await _table.InsertRowAsync(Entry("a"), 0, _ct)).Should().BeTrue();
 
-        (await _table.InsertRowAsync(Entry("a", status: SiloStatus.Active), 1, _ct)).Should().BeFalse();
+        (await _table.InsertRowAsync(Entry("a", status: SiloStatus.ShuttingDown), 1, _ct)).Should().BeFalse();
         (await _table.InsertRowAsync(Entry("a", generation: 2), 1, _ct)).Should().BeTrue("another generation is another member");
 
         var snapshot = await _table.ReadAllAsync(_ct);
         snapshot.Version.Should().Be(2);
-        snapshot.Entries.Select(e => (e.Address.Generation, e.Status)).Should().Equal((1L, SiloStatus.Joining), (2L, SiloStatus.Joining));
+        snapshot.Entries.Select(e => (e.Address.Generation, e.Status)).Should().Equal((1L, SiloStatus.Active), (2L, SiloStatus.Active));
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class PostgresMembershipTableTests(ClusterDatabaseFixture cluster)
         var entry = Entry("a");
         (await _table.InsertRowAsync(entry, 0, _ct)).Should().BeTrue();
         await cluster.WarmUpAsync(20);
-        var updates = Enumerable.Range(0, 20).Select(i => entry with { Status = SiloStatus.Active, PublicUrl = $"http://winner-{i}" }).ToList();
+        var updates = Enumerable.Range(0, 20).Select(i => entry with { Status = SiloStatus.ShuttingDown, PublicUrl = $"http://winner-{i}" }).ToList();
 
         var results = await Task.WhenAll(updates.Select(u => Task.Run(() => _table.UpdateRowAsync(u, 0, 1, _ct))));
 
@@ -119,7 +119,7 @@ public sealed class PostgresMembershipTableTests(ClusterDatabaseFixture cluster)
         snapshot.Version.Should().Be(2);
         var row = snapshot.Entries.Should().ContainSingle().Subject;
         row.ETag.Should().Be(1);
-        row.Status.Should().Be(SiloStatus.Active);
+        row.Status.Should().Be(SiloStatus.ShuttingDown);
         row.PublicUrl.Should().Be(updates[Array.IndexOf(results, true)].PublicUrl);
     }
 
@@ -128,7 +128,7 @@ public sealed class PostgresMembershipTableTests(ClusterDatabaseFixture cluster)
     {
         var entry = Entry("a");
         (await _table.InsertRowAsync(entry, 0, _ct)).Should().BeTrue();
-        (await _table.UpdateRowAsync(entry with { Status = SiloStatus.Active }, 0, 1, _ct)).Should().BeTrue();
+        (await _table.UpdateRowAsync(entry with { Status = SiloStatus.ShuttingDown }, 0, 1, _ct)).Should().BeTrue();
 
         (await _table.UpdateRowAsync(entry with { Status = SiloStatus.Dead }, 0, 2, _ct)).Should().BeFalse("the etag is stale");
         (await _table.UpdateRowAsync(entry with { Status = SiloStatus.Dead }, 1, 1, _ct)).Should().BeFalse("the version is stale");
@@ -136,7 +136,7 @@ public sealed class PostgresMembershipTableTests(ClusterDatabaseFixture cluster)
 
         var snapshot = await _table.ReadAllAsync(_ct);
         snapshot.Version.Should().Be(2);
-        snapshot.Entries.Should().ContainSingle().Which.Should().Match<MembershipEntry>(e => e.Status == SiloStatus.Active && e.ETag == 1);
+        snapshot.Entries.Should().ContainSingle().Which.Should().Match<MembershipEntry>(e => e.Status == SiloStatus.ShuttingDown && e.ETag == 1);
     }
 
     [Fact]
@@ -183,7 +183,7 @@ public sealed class PostgresMembershipTableTests(ClusterDatabaseFixture cluster)
     {
         var entry = Entry("a");
         (await _table.InsertRowAsync(entry, 0, _ct)).Should().BeTrue();
-        await SetHeartbeatAgoAsync(entry.Address, "1 hour");
+        await cluster.SetHeartbeatAgoAsync(entry.Address, "1 hour");
         var before = (await _table.ReadAllAsync(_ct)).Entries.Single();
 
         await _table.UpdateHeartbeatAsync(entry.Address, _ct);
@@ -203,7 +203,7 @@ public sealed class PostgresMembershipTableTests(ClusterDatabaseFixture cluster)
         await _table.UpdateHeartbeatAsync(entry.Address, _ct);
         (await _table.ReadAllAsync(_ct)).Entries.Single().HeartbeatAge.Should().BeLessThan(TimeSpan.FromSeconds(30));
 
-        await SetHeartbeatAgoAsync(entry.Address, "90 seconds");
+        await cluster.SetHeartbeatAgoAsync(entry.Address, "90 seconds");
         (await _table.ReadAllAsync(_ct)).Entries.Single().HeartbeatAge.Should()
             .BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(90)).And.BeLessThan(TimeSpan.FromSeconds(120));
 
@@ -226,7 +226,7 @@ public sealed class PostgresMembershipTableTests(ClusterDatabaseFixture cluster)
 
         foreach (var endpoint in new[] { "dead-old", "active-old", "leaving-old" })
         {
-            await SetHeartbeatAgoAsync(new SiloAddress(endpoint, 1), "2 hours");
+            await cluster.SetHeartbeatAgoAsync(new SiloAddress(endpoint, 1), "2 hours");
         }
 
         (await _table.CleanupDefunctEntriesAsync(TimeSpan.FromHours(1), _ct)).Should().Be(1);
@@ -238,13 +238,6 @@ public sealed class PostgresMembershipTableTests(ClusterDatabaseFixture cluster)
         (await _table.ReadAllAsync(_ct)).Version.Should().Be(version + 1, "nothing deleted, nothing changed");
     }
 
-    private static MembershipEntry Entry(string endpoint, long generation = 1, SiloStatus status = SiloStatus.Joining, string? publicUrl = "http://localhost:5000") =>
+    private static MembershipEntry Entry(string endpoint, long generation = 1, SiloStatus status = SiloStatus.Active, string? publicUrl = "http://localhost:5000") =>
         new(new SiloAddress(endpoint, generation), status, $"silo {endpoint}", publicUrl, StartedAt, default, default, 0);
-
-    // Moves the heartbeat into the past with the database clock, which is how a silo that stopped beating looks.
-    private async Task SetHeartbeatAgoAsync(SiloAddress address, string interval) =>
-        (await cluster.ExecuteAsync(
-            "UPDATE cluster.silos SET heartbeat_at = now() - @ago::interval WHERE endpoint = @e AND generation = @g",
-            ("ago", interval), ("e", address.Endpoint), ("g", address.Generation)))
-        .Should().Be(1);
 }
