@@ -10,6 +10,9 @@ public interface IFaultyGrain : IGrainWithStringKey
 
     /// <summary>Runs until the plan's hang is released, deaf to cancellation.</summary>
     Task HangAsync();
+
+    /// <summary>Fails as a grain does when a call of its own finds no silo: after it started, so never to be sent again.</summary>
+    Task FailLikeANestedCallAsync();
 }
 
 public sealed class FaultyGrain : Grain, IFaultyGrain, IDisposable
@@ -49,6 +52,12 @@ public sealed class FaultyGrain : Grain, IFaultyGrain, IDisposable
         return Plan.Hang;
     }
 
+    public Task FailLikeANestedCallAsync()
+    {
+        Plan.Record(FaultEvent.Invoked);
+        throw new SiloUnavailableException("A call this grain made found no silo.");
+    }
+
     public void Dispose()
     {
         Plan.Record(FaultEvent.Disposed);
@@ -62,6 +71,7 @@ public sealed class FaultyGrain : Grain, IFaultyGrain, IDisposable
 public enum FaultEvent
 {
     Activated,
+    Invoked,
     Hanging,
     Deactivated,
     Disposed,

@@ -47,9 +47,19 @@ public sealed partial class TenantGrain
         _lease = null;
         await using (oldSource)
         {
-            // The activation is the cache: it takes the new placement before its next call runs.
+            // The activation is the cache: it takes the new placement before its next call runs. If it cannot
+            // (the catalog went away meanwhile), the next call gets a fresh activation that reads it.
             _guard?.Dispose();
-            await OnActivateAsync(CancellationToken.None);
+            try
+            {
+                await OnActivateAsync(CancellationToken.None);
+            }
+            catch
+            {
+                DeactivateOnIdle();
+                throw;
+            }
+
             await DeleteFromSourceAsync(oldSource.DataSource.Primary, move);
         }
 

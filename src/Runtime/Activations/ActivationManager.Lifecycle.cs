@@ -40,7 +40,8 @@ internal sealed partial class ActivationManager
 
             _activations.TryRemove(new KeyValuePair<GrainId, ActivationData>(activation.GrainId, activation));
             await UnregisterQuietlyAsync(activation.Address);
-            activation.FailActivation(ex);
+            // A directory that refused this silo's registration refused the call before it started.
+            activation.FailActivation(ex is SiloUnavailableException ? new NotServingException(ex.Message) : ex);
         }
     }
 

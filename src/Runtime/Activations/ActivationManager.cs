@@ -31,7 +31,7 @@ internal sealed partial class ActivationManager(
 
     /// <summary>
     /// The activation to deliver a call to: the current one, or a new one being activated. Throws
-    /// <see cref="SiloUnavailableException"/> when this silo does not serve, before the call started.
+    /// <see cref="NotServingException"/> when this silo does not serve, before the call started.
     /// </summary>
     public async ValueTask<ActivationData> GetOrActivateAsync(GrainId grainId, GrainType grainType, CancellationToken cancellationToken)
     {
@@ -140,7 +140,7 @@ internal sealed partial class ActivationManager(
     {
         if (!silo.IsServing)
         {
-            throw new SiloUnavailableException("This silo is not serving calls (not joined yet, fenced, or stopping).");
+            throw new NotServingException("This silo is not serving calls (not joined yet, fenced, or stopping).");
         }
     }
 

@@ -6,7 +6,7 @@ namespace OrleansTenants.Runtime.Activations;
 
 /// <summary>
 /// Delivers a call to this silo's activation of the grain, activating it if needed. Throws
-/// <see cref="NotHereException"/> when another silo owns the grain and <see cref="SiloUnavailableException"/>
+/// <see cref="NotHereException"/> when another silo owns the grain and <see cref="NotServingException"/>
 /// when this silo does not serve (both before the call started, so the caller may send it elsewhere).
 /// </summary>
 internal sealed class LocalDispatcher(ActivationManager activations, RuntimeCounters counters)

@@ -55,7 +55,7 @@ internal sealed class ClusterCallInvoker(
                         Follow(grainId, notHere.Owner.Silo, ref hops);
                         await RefreshIfUnknownAsync(notHere.Owner.Silo, token);
                     }
-                    catch (SiloUnavailableException)
+                    catch (NotServingException)
                     {
                         locator.Forget(grainId);
                         await membership.RefreshAsync(RetryWait, token);

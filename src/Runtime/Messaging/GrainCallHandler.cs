@@ -41,8 +41,10 @@ internal sealed class GrainCallHandler(
             context.Response.Headers[GrainCallWire.OwnerHeader] = notHere.Owner.Silo.ToString();
             return;
         }
-        catch (SiloUnavailableException)
+        catch (NotServingException)
         {
+            // Refused before it started; a SiloUnavailableException from the grain's own nested call ran the grain
+            // and is answered as its failure below, so the caller does not send it again.
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.Headers[GrainCallWire.NotServingHeader] = "1";
             return;

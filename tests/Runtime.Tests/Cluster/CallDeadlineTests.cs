@@ -11,6 +11,24 @@ public sealed class CallDeadlineTests(PostgresDatabaseFixture database) : IClass
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
     [Fact]
+    public async Task A_grain_that_fails_because_its_own_call_found_no_silo_ran_once_and_its_caller_hears_so()
+    {
+        await using var cluster = await TestCluster.StartAsync(database.ConnectionString, 2);
+        var client = await cluster.StartClientAsync();
+        var callers = new[] { cluster.Silos[0].GrainFactory, cluster.Silos[1].GrainFactory, client };
+
+        for (var i = 0; i < callers.Length; i++)
+        {
+            var key = $"nested-{i}-{Guid.NewGuid():N}";
+
+            // Not "this silo does not serve": the method ran, so no caller may send it again elsewhere.
+            await callers[i].GetGrain<IFaultyGrain>(key).Invoking(g => g.FailLikeANestedCallAsync().WaitAsync(Wait))
+                .Should().ThrowAsync<SiloUnavailableException>();
+            FaultPlan.For(key).Count(FaultEvent.Invoked).Should().Be(1, $"caller {i}");
+        }
+    }
+
+    [Fact]
     public async Task Cancelling_a_call_cancels_the_grain_method_on_the_same_silo_and_across_silos()
     {
         await using var cluster = await TestCluster.StartAsync(database.ConnectionString, 2);
