@@ -18,6 +18,12 @@ public sealed record CreateTenantRequest(string? Id, string? Name, string? Indus
 /// </summary>
 public sealed record TenantPlacementRequest(string? Mode, string? ConnectionString, IReadOnlyList<string>? Replicas, bool? CreateDatabase, string? Database, string? ShardSet)
 {
+    /// <summary>
+    /// dedicated with a connection string: the role that owns the CRM tables and runs the tenant migrations, so the
+    /// application role (<see cref="ConnectionString"/>) owns nothing; without it the migrations run as that role.
+    /// </summary>
+    public string? MigrationConnectionString { get; init; }
+
     public override string ToString() => $"TenantPlacementRequest {{ Mode = {Mode}, Database = {Database}, ShardSet = {ShardSet} }}";
 }
 

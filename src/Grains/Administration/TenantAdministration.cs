@@ -222,9 +222,12 @@ public sealed partial class TenantAdministration(
         }
 
         var settings = AdminValidation.ValidSettings(placement.ConnectionString, placement.Replicas, "placement.connectionString");
+        var migration = placement.MigrationConnectionString is null
+            ? null
+            : AdminValidation.RequireConnectionString(placement.MigrationConnectionString, "placement.migrationConnectionString");
         await RequireReachableAsync(settings.ConnectionString, "placement.connectionString", cancellationToken);
-        await ApplyTenantSchemaAsync(settings.ConnectionString, "placement.connectionString", cancellationToken);
-        await databases.RegisterAsync(new DatabaseRegistration(name, DatabaseKinds.Dedicated, settings), actor, cancellationToken);
+        await ApplyTenantSchemaAsync(migration ?? settings.ConnectionString, migration is null ? "placement.connectionString" : "placement.migrationConnectionString", cancellationToken);
+        await databases.RegisterAsync(new DatabaseRegistration(name, DatabaseKinds.Dedicated, settings, migration), actor, cancellationToken);
         return (name, null);
     }
 
