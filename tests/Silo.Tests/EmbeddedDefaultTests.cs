@@ -57,6 +57,34 @@ public sealed partial class EmbeddedDefaultTests : IDisposable
     }
 
     [Fact]
+    public async Task A_second_silo_started_in_the_same_directory_joins_the_first_ones_cluster_and_server()
+    {
+        await using var first = SiloProcess.Start(_workingDirectory.Path);
+        await first.WaitUntilReadyAsync(StartTimeout);
+        var postgresPid = PostmasterPid();
+
+        await using (var second = SiloProcess.Start(_workingDirectory.Path))
+        {
+            await second.WaitUntilReadyAsync(StartTimeout);
+
+            PostmasterPid().Should().Be(postgresPid, "the second silo uses the running server rather than restarting it");
+            await AssertHealthyAsync(first.BaseAddress);
+            await AssertDemoTenantsAnswerAsync(second.BaseAddress);
+            using var admin = new HttpClient { BaseAddress = second.BaseAddress };
+            admin.DefaultRequestHeaders.Authorization = new("Bearer", File.ReadAllText(Path.Combine(DataDirectory, "admin-api-key")).Trim());
+            var cluster = System.Text.Json.JsonDocument.Parse(await admin.GetStringAsync("/admin/cluster")).RootElement;
+            cluster.GetProperty("silos").EnumerateArray().Count(s => s.GetProperty("status").GetString() == "active").Should().Be(2);
+
+            second.Signal(Signals.SigInt);
+            (await second.WaitForExitAsync(TimeSpan.FromSeconds(30))).Should().Be(0);
+        }
+
+        ProcessState.IsAlive(postgresPid).Should().BeTrue("the server belongs to the first silo");
+        await AssertHealthyAsync(first.BaseAddress);
+        await AssertDemoTenantsAnswerAsync(first.BaseAddress);
+    }
+
+    [Fact]
     public async Task A_killed_silo_leaves_no_postgres_behind()
     {
         await using var silo = SiloProcess.Start(_workingDirectory.Path);

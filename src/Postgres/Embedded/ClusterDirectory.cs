@@ -10,6 +10,7 @@ namespace OrleansTenants.Postgres.Embedded;
 internal sealed class ClusterDirectory
 {
     private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private static readonly TimeSpan StartLockRetry = TimeSpan.FromMilliseconds(100);
     private readonly PostgresTools _tools;
 
     public ClusterDirectory(string rootDirectory, PostgresTools tools)
@@ -31,14 +32,20 @@ internal sealed class ClusterDirectory
 
     private string PidFile => Path.Combine(DataDirectory, "postmaster.pid");
 
-    /// <summary>Leaves an initialized cluster with no server running on it; returns its superuser password.</summary>
-    public async Task<(string Password, bool Created)> PrepareAsync(bool durable, ILogger logger, CancellationToken cancellationToken)
+    // Which process started the running server: "<pid> <start time in clock ticks>", so a reused pid is told apart.
+    private string OwnerFile => Path.Combine(Root, "owner");
+
+    /// <summary>
+    /// Leaves an initialized cluster with no server running on it and returns its superuser password; or, with
+    /// <paramref name="joinRunning"/>, returns the port of a server that another live process runs on it.
+    /// </summary>
+    public async Task<(string Password, bool Created, int? RunningPort)> PrepareAsync(bool durable, bool joinRunning, ILogger logger, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Root);
         LetServerAccountThrough();
         if (!File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
         {
-            return (await InitializeAsync(durable, cancellationToken), true);
+            return (await InitializeAsync(durable, cancellationToken), true, null);
         }
 
         if (!File.Exists(PasswordFile))
@@ -47,8 +54,72 @@ internal sealed class ClusterDirectory
                 $"{DataDirectory} holds a cluster but its password file {PasswordFile} is missing; delete {DataDirectory} to start afresh.");
         }
 
+        var password = File.ReadAllText(PasswordFile).Trim();
+        if (joinRunning && RunningOwner() is { } owner && owner != Environment.ProcessId && await IsServerRunningAsync(cancellationToken))
+        {
+            return (password, false, ReadServerPort());
+        }
+
         await StopStaleServerAsync(logger, cancellationToken);
-        return (File.ReadAllText(PasswordFile).Trim(), false);
+        return (password, false, null);
+    }
+
+    /// <summary>An exclusive lock (flock) on the root for one start; released when the returned stream is disposed.</summary>
+    public async Task<FileStream> LockForStartAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Root);
+        var waiting = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(Path.Combine(Root, "start.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waiting.Elapsed < timeout)
+            {
+                await Task.Delay(StartLockRetry, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Records this process as the one that runs the server it is starting.</summary>
+    public void RecordOwner() =>
+        File.WriteAllText(OwnerFile, $"{Environment.ProcessId} {ProcessStartTime(Environment.ProcessId)}");
+
+    /// <summary>The process that started the running server, when it is still alive (same pid, same start time).</summary>
+    public int? RunningOwner()
+    {
+        if (!File.Exists(OwnerFile))
+        {
+            return null;
+        }
+
+        var parts = File.ReadAllText(OwnerFile).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length == 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var pid)
+            && ProcessStartTime(pid) is { } started && started.ToString(CultureInfo.InvariantCulture) == parts[1]
+                ? pid
+                : null;
+    }
+
+    // postmaster.pid: line 1 the postmaster's pid, line 4 its port.
+    private int ReadServerPort() => int.Parse(File.ReadLines(PidFile).Skip(3).First(), CultureInfo.InvariantCulture);
+
+    private async Task<bool> IsServerRunningAsync(CancellationToken cancellationToken) =>
+        File.Exists(PidFile) && (await _tools.RunAsync("pg_ctl", ["status", "--pgdata=" + DataDirectory], cancellationToken)).ExitCode == 0;
+
+    /// <summary>Field 22 of /proc/&lt;pid&gt;/stat (after the parenthesised command name), or null when there is no such process.</summary>
+    private static long? ProcessStartTime(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[19], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     public long LogLength() => File.Exists(LogFile) ? new FileInfo(LogFile).Length : 0;
@@ -116,8 +187,7 @@ internal sealed class ClusterDirectory
             return;
         }
 
-        var (status, _) = await _tools.RunAsync("pg_ctl", ["status", "--pgdata=" + DataDirectory], cancellationToken);
-        if (status != 0)
+        if (!await IsServerRunningAsync(cancellationToken))
         {
             return; // A leftover file of a dead server: the postmaster overwrites it.
         }

@@ -18,13 +18,14 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     private const string Superuser = "postgres";
     private static readonly TimeSpan ConnectRetryDelay = TimeSpan.FromMilliseconds(50);
 
-    private readonly ServerWatchdog _watchdog;
+    // Null when this process joined a server that another process runs (and stops).
+    private readonly ServerWatchdog? _watchdog;
     private readonly string _password;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private Task? _stopping;
 
-    private EmbeddedPostgres(ServerWatchdog watchdog, string password, ILogger logger, int port, string dataDirectory, bool createdCluster, int serverProcessId)
+    private EmbeddedPostgres(ServerWatchdog? watchdog, string password, ILogger logger, int port, string dataDirectory, bool createdCluster, int serverProcessId)
     {
         _watchdog = watchdog;
         _password = password;
@@ -64,10 +65,20 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         var tools = new PostgresTools(PostgresBinaries.Locate(options.BinDirectory is { } bin ? [bin] : options.BinSearchDirectories));
         var cluster = new ClusterDirectory(options.RootDirectory, tools);
-        var (password, created) = await cluster.PrepareAsync(options.Durable, logger, cancellationToken);
+        // Processes starting on one directory at once take turns: the first creates and starts, the next joins or restarts.
+        await using var startLock = await cluster.LockForStartAsync(options.StartTimeout, cancellationToken);
+        var (password, created, runningPort) = await cluster.PrepareAsync(options.Durable, options.JoinRunningServer, logger, cancellationToken);
         if (created)
         {
             Log.ClusterCreated(logger, cluster.DataDirectory);
+        }
+
+        if (runningPort is { } joinedPort)
+        {
+            var joined = new EmbeddedPostgres(null, password, logger, joinedPort, cluster.DataDirectory, false, cluster.ReadServerProcessId());
+            await WaitUntilAcceptingAsync(ConnectionString(joinedPort, password, Superuser), options.StartTimeout, cancellationToken);
+            Log.Joined(logger, joinedPort, cluster.RunningOwner() ?? 0, cluster.DataDirectory);
+            return joined;
         }
 
         for (var attempt = 1; ; attempt++)
@@ -88,6 +99,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
             if (outcome == StartOutcome.Ready)
             {
+                cluster.RecordOwner();
                 var server = new EmbeddedPostgres(watchdog, password, logger, port, cluster.DataDirectory, created, cluster.ReadServerProcessId());
                 Log.Started(logger, port, server.ServerProcessId, cluster.DataDirectory, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 return server;
@@ -125,6 +137,12 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
     private async Task StopServerAsync()
     {
+        if (_watchdog is null)
+        {
+            Log.LeftToOwner(_logger, Port);
+            return;
+        }
+
         await _watchdog.DisposeAsync();
         Log.Stopped(_logger, Port);
     }
@@ -194,6 +212,22 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return StartOutcome.Exited;
+        }
+    }
+
+    /// <summary>A joined server may still be starting (its owner started a moment ago): wait for it as for our own.</summary>
+    private static async Task WaitUntilAcceptingAsync(string connectionString, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var probe = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 5 }.ConnectionString;
+        var waiting = Stopwatch.StartNew();
+        while (!await AcceptsQueriesAsync(probe, cancellationToken))
+        {
+            if (waiting.Elapsed > timeout)
+            {
+                throw new TimeoutException($"The PostgreSQL server another process runs did not accept connections within {timeout}.");
+            }
+
+            await Task.Delay(ConnectRetryDelay, cancellationToken);
         }
     }
 

@@ -18,6 +18,12 @@ public sealed record EmbeddedPostgresOptions
     /// </summary>
     public int MaxConnections { get; init; } = 300;
 
+    /// <summary>
+    /// When another live process already runs this cluster's server (several silos started in one directory), use
+    /// that server instead of stopping it; the server then lives as long as the process that started it.
+    /// </summary>
+    public bool JoinRunningServer { get; init; }
+
     /// <summary>The directory holding postgres, initdb and pg_ctl; null searches for them.</summary>
     public string? BinDirectory { get; init; }
 

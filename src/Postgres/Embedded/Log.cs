@@ -18,4 +18,10 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Information, Message = "PostgreSQL on port {Port} stopped")]
     public static partial void Stopped(ILogger logger, int port);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Joined the PostgreSQL server that process {OwnerProcessId} runs on 127.0.0.1:{Port} ({DataDirectory}); it stops when that process stops")]
+    public static partial void Joined(ILogger logger, int port, int ownerProcessId, string dataDirectory);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Left the PostgreSQL server on port {Port} running for the process that started it")]
+    public static partial void LeftToOwner(ILogger logger, int port);
 }

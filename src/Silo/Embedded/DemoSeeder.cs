@@ -1,3 +1,4 @@
+using Npgsql;
 using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Provisioning;
 using OrleansTenants.Grains.Schema;
@@ -10,6 +11,7 @@ namespace OrleansTenants.Silo.Embedded;
 /// across those modes with CRM rows, and one API key each. Never runs against a configured catalog.
 /// </summary>
 public sealed class DemoSeeder(
+    CatalogDatabase catalog,
     DatabaseCatalog databases,
     TenantCatalog tenants,
     ApiKeyCatalog apiKeys,
@@ -18,6 +20,9 @@ public sealed class DemoSeeder(
     ILogger<DemoSeeder> logger)
 {
     private const string Actor = "embedded-demo";
+
+    // Silos started together in one directory: one seeds, the others wait for it and then find the tenants.
+    private const long SeedLockKey = 0x4f54_4445_4d4f;
     private const string ShardSet = "demo-shards";
 
     private static readonly DemoTenant[] DemoTenants =
@@ -31,6 +36,28 @@ public sealed class DemoSeeder(
 
     /// <summary>Seeds on first start; returns what to show once, or a reminder on later starts.</summary>
     public async Task<DemoBanner> EnsureAsync(EmbeddedCatalog embedded, CancellationToken cancellationToken)
+    {
+        await using var seedLock = await catalog.OpenConnectionAsync(cancellationToken);
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock($1)", seedLock))
+        {
+            take.Parameters.AddWithValue(SeedLockKey);
+            await take.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        try
+        {
+            return await SeedOnceAsync(embedded, cancellationToken);
+        }
+        finally
+        {
+            // Released explicitly: a pooled connection would otherwise keep holding it while idle.
+            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", seedLock);
+            release.Parameters.AddWithValue(SeedLockKey);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task<DemoBanner> SeedOnceAsync(EmbeddedCatalog embedded, CancellationToken cancellationToken)
     {
         var existing = await tenants.ListAsync(cancellationToken);
         if (existing.Count > 0)

@@ -43,7 +43,8 @@ public sealed class EmbeddedCatalog : IAsyncDisposable
         // The catalog stores connection strings with the port in them: a reused ./.data must get the same port back.
         var portFile = Path.Combine(dataDirectory, "postgres-port");
         int? port = File.Exists(portFile) ? int.Parse(File.ReadAllText(portFile).Trim(), System.Globalization.CultureInfo.InvariantCulture) : null;
-        var options = new EmbeddedPostgresOptions { RootDirectory = Path.Combine(dataDirectory, "postgres"), Port = port };
+        // Several silos started in one directory share its server: the first runs it, the others join.
+        var options = new EmbeddedPostgresOptions { RootDirectory = Path.Combine(dataDirectory, "postgres"), Port = port, JoinRunningServer = true };
         options = options with { MaxConnections = configuration.GetValue("Embedded:MaxConnections", options.MaxConnections) };
         if (options.MaxConnections is < 20 or > 10_000)
         {
