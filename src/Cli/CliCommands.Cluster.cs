@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace OrleansTenants.Cli;
+
+/// <summary><c>cluster</c> and <c>metrics</c>: the silos and their counters.</summary>
+internal sealed partial class CliCommands
+{
+    private Command Cluster()
+    {
+        var cluster = new Command("cluster", "List the silos in the membership table with their activations.");
+        Admin(cluster, async (s, _, ct) =>
+        {
+            var response = await s.Client.GetClusterAsync(ct);
+            if (s.Json)
+            {
+                return s.WriteJson(response.Json);
+            }
+
+            if (response.Value.Silos.Count == 0)
+            {
+                s.Out.WriteLine("No silos.");
+                return 0;
+            }
+
+            var table = new TextTable("ADDRESS", "NAME", "URL", "STATUS", "ACTIVATIONS", "STARTED");
+            foreach (var silo in response.Value.Silos)
+            {
+                table.Add(silo.Address, silo.Name, silo.Url, silo.Status, TextTable.Number(silo.Activations), TextTable.Time(silo.StartedAt));
+            }
+
+            table.WriteTo(s.Out);
+            return 0;
+        });
+        return cluster;
+    }
+
+    private Command Metrics()
+    {
+        var metrics = new Command("metrics", "Show the answering silo's runtime counters and catalog totals.");
+        Admin(metrics, async (s, _, ct) =>
+        {
+            var response = await s.Client.GetMetricsAsync(ct);
+            if (s.Json)
+            {
+                return s.WriteJson(response.Json);
+            }
+
+            var table = new TextTable("METRIC", "VALUE");
+            Flatten(response.Value, null, table);
+            table.WriteTo(s.Out);
+            return 0;
+        });
+        return metrics;
+    }
+
+    private static void Flatten(JsonElement element, string? prefix, TextTable table)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    Flatten(property.Value, prefix is null ? property.Name : $"{prefix}.{property.Name}", table);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    Flatten(item, $"{prefix}[{index++}]", table);
+                }
+
+                break;
+            case JsonValueKind.String:
+                table.Add(prefix ?? "value", element.GetString());
+                break;
+            default:
+                table.Add(prefix ?? "value", element.GetRawText());
+                break;
+        }
+    }
+}
