@@ -15,6 +15,8 @@ namespace OrleansTenants.Runtime.Hosting;
 
 public static class RuntimeServiceCollectionExtensions
 {
+    private const int MinClusterSecretLength = 32;
+
     /// <summary>
     /// Makes this process a silo: it hosts activations, joins membership in <see cref="SiloOptions.ConnectionString"/>'s
     /// database and serves the internal HTTP/2 endpoint. Grains and callers in the process use <see cref="IGrainFactory"/>.
@@ -64,12 +66,16 @@ public static class RuntimeServiceCollectionExtensions
 
         options.Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "Silo:ConnectionString (the cluster database) is required.")
             .Validate(o => o.DeathTimeout > o.HeartbeatPeriod * 2, "Silo:DeathTimeout must exceed two heartbeat periods.")
+            .Validate(
+                o => string.IsNullOrEmpty(o.ClusterSecret) || (o.ClusterSecret.Length >= MinClusterSecretLength && o.ClusterSecret.All(c => c is > ' ' and <= '~')),
+                $"Silo:ClusterSecret must be at least {MinClusterSecretLength} printable ASCII characters without spaces (base64 of 32 random bytes, say).")
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<RuntimeCounters>();
         services.AddSingleton(sp => new GrainTypeRegistry(sp.GetServices<GrainRegistration>()));
         services.AddSingleton<GrainSerializer>();
+        services.AddSingleton<ClusterCredentials>();
         services.AddSingleton<SiloTransportClient>();
         services.AddSingleton<MembershipViewHolder>();
         services.AddSingleton<IMembershipView>(sp => sp.GetRequiredService<MembershipViewHolder>());

@@ -13,7 +13,7 @@ using OrleansTenants.Runtime.Messaging;
 namespace OrleansTenants.Runtime.Hosting;
 
 /// <summary>
-/// The silo's lifecycle. Start: cluster schema, internal endpoint, join, idle collector. Stop (graceful): stop
+/// The silo's lifecycle. Start: cluster schema, cluster secret, internal endpoint, join, idle collector. Stop (graceful): stop
 /// serving, leave placement, let running calls finish while every activation deactivates (each removing its own
 /// directory entry), leave. Deactivation does not depend on the membership writes succeeding, and the stop honours
 /// the host's deadline: activations still deactivating then keep their entries until peers declare this silo dead.
@@ -21,6 +21,7 @@ namespace OrleansTenants.Runtime.Hosting;
 internal sealed partial class SiloHost(
     ClusterDatabase database,
     MigrationRunner migrations,
+    ClusterCredentials credentials,
     SiloTransportServer transport,
     SiloMembershipService membership,
     IGrainDirectory directory,
@@ -39,6 +40,7 @@ internal sealed partial class SiloHost(
     {
         var settings = options.Value;
         await migrations.ApplyAsync(database.DataSource, ClusterSchema.Migrations, cancellationToken);
+        await credentials.LoadForSiloAsync(cancellationToken);
         var endpoint = await transport.StartAsync(cancellationToken);
         silo.SetAddress(new SiloAddress(endpoint, time.GetUtcNow().UtcTicks));
         var name = settings.SiloName ?? $"{Environment.MachineName}-{Environment.ProcessId}";

@@ -8,6 +8,12 @@ public sealed class SiloOptions
     /// <summary>The PostgreSQL database that holds membership and the grain directory.</summary>
     public string ConnectionString { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The secret every silo and cluster client presents on the silos' internal endpoint; the same on all of them.
+    /// Default (null): the random secret the first silo stores in the cluster database, which every process reads there.
+    /// </summary>
+    public string? ClusterSecret { get; set; }
+
     /// <summary>A name for logs and the cluster view; default: machine name and process id.</summary>
     public string? SiloName { get; set; }
 

@@ -75,6 +75,8 @@ internal sealed class ClusterCallInvoker(
                             : JsonSerializer.Deserialize(outcome.Body, serializer.Options.GetTypeInfo(method.ResultType));
                     case TransportOutcomeKind.Failed:
                         throw GrainExceptionFactory.Recreate(outcome.Error!);
+                    case TransportOutcomeKind.Refused:
+                        throw new ClusterAuthenticationException($"Silo {target} refused the call to {grainId}.{method.Name}. {outcome.Error!.Message}");
                     case TransportOutcomeKind.NotHere:
                         Follow(grainId, outcome.Silo!, ref hops);
                         await RefreshIfUnknownAsync(outcome.Silo!, token);

@@ -95,6 +95,17 @@ internal sealed class GrainCallHandler(
         await JsonSerializer.SerializeAsync(context.Response.Body, new DeactivationResponse(deactivated), RuntimeJsonContext.Default.DeactivationResponse, context.RequestAborted);
     }
 
+    /// <summary>A request without the cluster secret: 401, with an error the caller raises as a <see cref="ClusterAuthenticationException"/>.</summary>
+    public static Task RefuseAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return WriteErrorAsync(context, new GrainCallError(
+            typeof(ClusterAuthenticationException).FullName!,
+            "The request does not carry this cluster's secret. Every silo and cluster client must present the same one: " +
+            "the secret in the cluster database (cluster.cluster_secret), or the same Silo:ClusterSecret."));
+    }
+
     /// <summary>The request body as JSON, or null once a 400 has been written for a body that is not JSON.</summary>
     private static async Task<JsonDocument?> ParseAsync(HttpContext context)
     {

@@ -9,9 +9,9 @@ namespace OrleansTenants.Runtime.Messaging;
 
 /// <summary>
 /// Sends calls to silos over HTTP/2 without TLS: one pooled handler, multiplexed streams, extra connections
-/// when a connection's stream limit is reached.
+/// when a connection's stream limit is reached. Every request carries the cluster secret.
 /// </summary>
-internal sealed class SiloTransportClient : IDisposable
+internal sealed class SiloTransportClient(ClusterCredentials credentials) : IDisposable
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
     private readonly ConcurrentDictionary<(string Endpoint, string Path), Uri> _uris = new();
@@ -30,7 +30,7 @@ internal sealed class SiloTransportClient : IDisposable
 
     public async Task<TransportOutcome> CallAsync(SiloAddress target, byte[] body, CancellationToken cancellationToken)
     {
-        using var request = Post(target, GrainCallWire.CallPath, body);
+        using var request = Post(target, GrainCallWire.CallPath, body, await credentials.GetAuthorizationAsync(cancellationToken));
 
         HttpResponseMessage response;
         try
@@ -66,6 +66,8 @@ internal sealed class SiloTransportClient : IDisposable
                     return new TransportOutcome(TransportOutcomeKind.NotServing);
                 case HttpStatusCode.InternalServerError or HttpStatusCode.BadRequest:
                     return new TransportOutcome(TransportOutcomeKind.Failed, Error: await ReadErrorAsync(target, response, cancellationToken));
+                case HttpStatusCode.Unauthorized:
+                    return new TransportOutcome(TransportOutcomeKind.Refused, Error: await ReadErrorAsync(target, response, cancellationToken));
                 default:
                     return new TransportOutcome(TransportOutcomeKind.Broken);
             }
@@ -76,8 +78,14 @@ internal sealed class SiloTransportClient : IDisposable
     public async Task<bool> DeactivateAsync(SiloAddress target, string grainId, CancellationToken cancellationToken)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(new DeactivationRequest(grainId), RuntimeJsonContext.Default.DeactivationRequest);
-        using var request = Post(target, GrainCallWire.DeactivatePath, body);
+        using var request = Post(target, GrainCallWire.DeactivatePath, body, await credentials.GetAuthorizationAsync(cancellationToken));
         using var response = await _http.SendAsync(request, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            var error = await ReadErrorAsync(target, response, cancellationToken);
+            throw new ClusterAuthenticationException($"Silo {target} refused to deactivate {grainId}. {error.Message}");
+        }
+
         response.EnsureSuccessStatusCode();
         var answer = await response.Content.ReadFromJsonAsync(RuntimeJsonContext.Default.DeactivationResponse, cancellationToken);
         return answer?.Deactivated ?? false;
@@ -104,11 +112,17 @@ internal sealed class SiloTransportClient : IDisposable
     }
 
     // HTTP/2 with prior knowledge: cleartext, no upgrade dance; the silo's endpoint speaks nothing else.
-    private HttpRequestMessage Post(SiloAddress target, string path, byte[] body) =>
-        new(HttpMethod.Post, _uris.GetOrAdd((target.Endpoint, path), static key => new Uri($"http://{key.Endpoint}{key.Path}")))
+    private HttpRequestMessage Post(SiloAddress target, string path, byte[] body, string authorization)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, _uris.GetOrAdd((target.Endpoint, path), static key => new Uri($"http://{key.Endpoint}{key.Path}")))
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Content = new ByteArrayContent(body) { Headers = { ContentType = Json } },
         };
+
+        // Unvalidated: the value is known to be well-formed, and a parse error must never quote the secret.
+        request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        return request;
+    }
 }

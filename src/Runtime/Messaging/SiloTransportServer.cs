@@ -15,7 +15,7 @@ namespace OrleansTenants.Runtime.Messaging;
 /// The silo's internal endpoint: its own Kestrel server speaking HTTP/2 without TLS on a port of its own,
 /// so the public web server's <c>--urls</c> stay exactly what the operator gave.
 /// </summary>
-internal sealed class SiloTransportServer(GrainCallHandler handler, IOptions<SiloOptions> options) : IAsyncDisposable
+internal sealed class SiloTransportServer(GrainCallHandler handler, ClusterCredentials credentials, IOptions<SiloOptions> options) : IAsyncDisposable
 {
     private WebApplication? _app;
 
@@ -33,6 +33,8 @@ internal sealed class SiloTransportServer(GrainCallHandler handler, IOptions<Sil
         });
         builder.Services.AddRoutingCore();
         var app = builder.Build();
+        // Before any endpoint runs: a request without the cluster secret never reaches grain code.
+        app.Use(next => context => credentials.Accepts(context.Request.Headers.Authorization) ? next(context) : GrainCallHandler.RefuseAsync(context));
         app.MapPost(GrainCallWire.CallPath, (RequestDelegate)handler.HandleCallAsync);
         app.MapPost(GrainCallWire.DeactivatePath, (RequestDelegate)handler.HandleDeactivationAsync);
         await app.StartAsync(cancellationToken);

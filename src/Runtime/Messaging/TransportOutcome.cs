@@ -16,6 +16,9 @@ internal enum TransportOutcomeKind
     /// <summary>The silo refused the call (stopping, or fenced); the call did not start.</summary>
     NotServing,
 
+    /// <summary>The silo refused this process's cluster secret; the call did not start, and retrying cannot help.</summary>
+    Refused,
+
     /// <summary>No connection could be made; the call did not start.</summary>
     Unreachable,
 

@@ -68,19 +68,21 @@ internal sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>A cluster client (what the standalone API process uses), in its own host.</summary>
-    public async Task<IGrainFactory> StartClientAsync()
+    public async Task<IServiceProvider> StartClientServicesAsync(Action<SiloOptions>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Silo:ConnectionString"] = _connectionString });
-        builder.Services.AddGrainClient(builder.Configuration.GetSection(SiloOptions.SectionName), FastFailureDetection)
+        builder.Services.AddGrainClient(builder.Configuration.GetSection(SiloOptions.SectionName), FastFailureDetection + configure)
             .AddGrain<ICounterGrain, CounterGrain>()
             .AddGrain<ILoggedGrain, LoggedGrain>()
             .AddGrain<IFaultyGrain, FaultyGrain>();
         var host = builder.Build();
         await host.StartAsync();
         _clients.Add(host);
-        return host.Services.GetRequiredService<IGrainFactory>();
+        return host.Services;
     }
+
+    public async Task<IGrainFactory> StartClientAsync() => (await StartClientServicesAsync()).GetRequiredService<IGrainFactory>();
 
     public async ValueTask DisposeAsync()
     {

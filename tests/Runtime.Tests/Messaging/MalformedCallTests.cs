@@ -33,10 +33,11 @@ public sealed class MalformedCallTests(PostgresDatabaseFixture database) : IClas
         var silo = cluster.Silos[0];
         var transport = silo.Services.GetRequiredService<SiloTransportClient>();
         using var http = new HttpClient();
+        var authorization = await silo.Services.GetRequiredService<ClusterCredentials>().GetAuthorizationAsync(CancellationToken.None);
 
         foreach (var body in MalformedCalls)
         {
-            using var response = await PostAsync(http, silo, "/grain-calls", body);
+            using var response = await PostAsync(http, silo, "/grain-calls", body, authorization);
             response.StatusCode.Should().Be(HttpStatusCode.BadRequest, body);
             (await response.Content.ReadAsStringAsync()).Should().Contain(typeof(GrainException).FullName, body);
 
@@ -47,19 +48,20 @@ public sealed class MalformedCallTests(PostgresDatabaseFixture database) : IClas
 
         foreach (var body in MalformedDeactivations)
         {
-            using var response = await PostAsync(http, silo, "/grain-deactivations", body);
+            using var response = await PostAsync(http, silo, "/grain-deactivations", body, authorization);
             response.StatusCode.Should().Be(HttpStatusCode.BadRequest, body);
             (await response.Content.ReadAsStringAsync()).Should().ContainEquivalentOf("deactivation request", body);
         }
     }
 
-    private static async Task<HttpResponseMessage> PostAsync(HttpClient http, TestSilo silo, string path, string body)
+    private static async Task<HttpResponseMessage> PostAsync(HttpClient http, TestSilo silo, string path, string body, string authorization)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{silo.Address.Endpoint}{path}")
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
+            Headers = { { "Authorization", authorization } },
         };
         return await http.SendAsync(request);
     }
