@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -15,7 +17,8 @@ namespace OrleansTenants.RuntimeBench;
 /// <summary>
 /// The baseline: a bare Kestrel HTTP/2 (h2c, prior knowledge) minimal-API endpoint that binds the same call
 /// envelope a silo receives and answers the same reply body and served-by header. Kestrel is set up the way
-/// SiloTransportServer sets up the silo's internal endpoint, so the difference is the runtime, not the server.
+/// SiloTransportServer sets up the silo's internal endpoint, and it checks a bearer secret the way the silo checks
+/// the cluster secret (SHA-256, constant-time compare), so the difference is the runtime, not the server.
 /// </summary>
 internal sealed class EchoServer : IAsyncDisposable
 {
@@ -23,16 +26,22 @@ internal sealed class EchoServer : IAsyncDisposable
     public const string ServedByHeader = "x-grain-served-by";
     private readonly WebApplication _app;
 
-    private EchoServer(WebApplication app, string endpoint)
+    private EchoServer(WebApplication app, string endpoint, string secret)
     {
         _app = app;
         Endpoint = endpoint;
+        Secret = secret;
     }
 
     public string Endpoint { get; }
 
+    /// <summary>What its clients present, as silos present the cluster secret.</summary>
+    public string Secret { get; }
+
     public static async Task<EchoServer> StartAsync(string servedBy, CancellationToken cancellationToken)
     {
+        var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var expected = SHA256.HashData(Encoding.UTF8.GetBytes(secret));
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
@@ -43,6 +52,19 @@ internal sealed class EchoServer : IAsyncDisposable
         builder.Services.AddRoutingCore();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BenchJsonContext.Default));
         var app = builder.Build();
+        app.Use(next => context =>
+        {
+            var header = context.Request.Headers.Authorization;
+            var accepted = header.Count == 1 && header[0] is { } value && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(value["Bearer ".Length..])), expected);
+            if (accepted)
+            {
+                return next(context);
+            }
+
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return Task.CompletedTask;
+        });
         app.MapPost(Path, (EchoEnvelope envelope, HttpContext context) =>
         {
             context.Response.Headers[ServedByHeader] = servedBy;
@@ -51,7 +73,7 @@ internal sealed class EchoServer : IAsyncDisposable
         });
         await app.StartAsync(cancellationToken);
         var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        return new EchoServer(app, $"127.0.0.1:{bound.Port}");
+        return new EchoServer(app, $"127.0.0.1:{bound.Port}", secret);
     }
 
     public async ValueTask DisposeAsync()
@@ -71,9 +93,11 @@ internal sealed class EchoClient : IDisposable
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { TypeInfoResolver = BenchJsonContext.Default };
     private readonly Uri _uri;
     private readonly HttpClient _http;
+    private readonly string _authorization;
 
-    public EchoClient(string endpoint)
+    public EchoClient(string endpoint, string secret)
     {
+        _authorization = "Bearer " + secret;
         _uri = new Uri($"http://{endpoint}{EchoServer.Path}");
         var handler = new SocketsHttpHandler
         {
@@ -97,6 +121,7 @@ internal sealed class EchoClient : IDisposable
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Content = new ByteArrayContent(body) { Headers = { ContentType = Json } },
         };
+        request.Headers.TryAddWithoutValidation("Authorization", _authorization);
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         response.EnsureSuccessStatusCode();
         _ = response.Headers.TryGetValues(EchoServer.ServedByHeader, out var served) ? SiloAddress.Parse(served.First()) : null;

@@ -38,7 +38,7 @@ internal sealed class Scenarios(BenchCluster cluster, EchoServer echo, Timing ti
     /// <param name="connections">HTTP clients (each with its own connection) the callers are spread over; the runtime uses one.</param>
     public async Task<Measurement> EchoAsync(int callers, int connections = 1)
     {
-        var clients = Enumerable.Range(0, connections).Select(_ => new EchoClient(echo.Endpoint)).ToList();
+        var clients = Enumerable.Range(0, connections).Select(_ => new EchoClient(echo.Endpoint, echo.Secret)).ToList();
         try
         {
             return await LoadRunner.MeasureAsync(callers, timing, metrics, caller =>
