@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 
@@ -9,7 +10,7 @@ namespace OrleansTenants.Grains.Secrets;
 /// in a file under <c>./.data</c>, readable by the owner only.
 /// File format: <c>{"activeKeyId":"...","keys":{"&lt;id&gt;":"&lt;base64&gt;"}}</c>.
 /// </summary>
-public static class EncryptionKeyFile
+public static partial class EncryptionKeyFile
 {
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -31,8 +32,9 @@ public static class EncryptionKeyFile
         }
 
         var options = Generate();
-        // Several silos on one machine share ./.data: write a private temp file and move it into
-        // place without overwriting, so exactly one generated key wins and nobody reads a partial file.
+        // Several silos on one machine share ./.data: write a private temp file, then publish it with link(2), which
+        // fails if the name exists, so exactly one generated key wins and nobody reads a partial file. (File.Move
+        // without overwrite checks and renames in two steps, and two creators can both succeed.)
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var tempPath = $"{path}.{Guid.NewGuid():N}.tmp";
         try
@@ -42,18 +44,47 @@ public static class EncryptionKeyFile
                 JsonSerializer.Serialize(stream, options, JsonOptions);
             }
 
-            File.Move(tempPath, path, overwrite: false);
-            return new EncryptionKeyFileResult(options, Created: true);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            return new EncryptionKeyFileResult(Read(path), Created: false);
+            return Publish(tempPath, path)
+                ? new EncryptionKeyFileResult(options, Created: true)
+                : new EncryptionKeyFileResult(Read(path), Created: false);
         }
         finally
         {
             File.Delete(tempPath);
         }
     }
+
+    /// <summary>Gives <paramref name="tempPath"/>'s file the name <paramref name="path"/>; false when that name was taken first.</summary>
+    private static bool Publish(string tempPath, string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            try
+            {
+                File.Move(tempPath, path, overwrite: false);
+                return true;
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                return false;
+            }
+        }
+
+        if (Link(tempPath, path) == 0)
+        {
+            return true;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == AlreadyExists
+            ? false
+            : throw new IOException($"Could not create the encryption key file '{path}' (errno {errno}).");
+    }
+
+    private const int AlreadyExists = 17; // EEXIST
+
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Link(string existingPath, string newPath);
 
     private static EncryptionOptions Generate()
     {
