@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using OrleansTenants.Postgres.Embedded;
 
 namespace OrleansTenants.ClusterLauncher;
 
@@ -63,7 +64,7 @@ public sealed class ClusterNode : IAsyncDisposable
         LogFile = logFile;
         _wrapper = wrapper;
         ProcessId = processId;
-        ProcessStartTime = PosixSignals.StartTime(processId);
+        ProcessStartTime = LinuxProcess.StartTime(processId);
     }
 
     public string Name { get; }

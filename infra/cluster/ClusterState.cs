@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OrleansTenants.Postgres.Embedded;
 
 namespace OrleansTenants.ClusterLauncher;
 
@@ -20,11 +21,11 @@ public sealed record ClusterState(
     public sealed record Node(string Name, string Role, string? Url, int ProcessId, long? ProcessStartTime, int WrapperProcessId, string LogFile)
     {
         /// <summary>True while this node's process runs (the recorded pid and start time still match).</summary>
-        public bool IsRunning() => PosixSignals.IsRunning(ProcessId, ProcessStartTime);
+        public bool IsRunning() => LinuxProcess.IsRunning(ProcessId, ProcessStartTime);
     }
 
     /// <summary>True while the launcher that wrote the state runs (the recorded pid and start time still match).</summary>
-    public bool IsLauncherRunning() => PosixSignals.IsRunning(LauncherProcessId, LauncherStartTime);
+    public bool IsLauncherRunning() => LinuxProcess.IsRunning(LauncherProcessId, LauncherStartTime);
 
     public static ClusterState? Read(string dataDirectory)
     {

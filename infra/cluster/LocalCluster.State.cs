@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OrleansTenants.Postgres.Embedded;
 
 namespace OrleansTenants.ClusterLauncher;
 
@@ -6,7 +7,7 @@ namespace OrleansTenants.ClusterLauncher;
 public sealed partial class LocalCluster
 {
     private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-    private static readonly long? OwnStartTime = PosixSignals.StartTime(Environment.ProcessId);
+    private static readonly long? OwnStartTime = LinuxProcess.StartTime(Environment.ProcessId);
 
     /// <summary>The state as <c>cluster.json</c> holds it.</summary>
     public ClusterState Describe() => new(

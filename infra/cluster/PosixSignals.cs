@@ -1,13 +1,11 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace OrleansTenants.ClusterLauncher;
 
 /// <summary>
-/// kill(2) (<see cref="System.Diagnostics.Process"/> can send SIGKILL only) and what Linux /proc says about a process.
-/// A pid alone does not name a process for long: once it exits the kernel may give the pid to another one. So a pid
-/// kept for later (in <c>cluster.json</c>) is kept with the process's start time, and a process is signalled only
-/// while both still match.
+/// kill(2): <see cref="System.Diagnostics.Process"/> can send SIGKILL only. A pid kept in <c>cluster.json</c> is
+/// signalled only while <see cref="OrleansTenants.Postgres.Embedded.LinuxProcess.IsRunning"/> says it still names the
+/// process that was started.
 /// </summary>
 public static partial class PosixSignals
 {
@@ -16,37 +14,6 @@ public static partial class PosixSignals
 
     /// <summary>Sends the signal; false when there is no such process (or it may not be signalled).</summary>
     public static bool TrySend(int processId, int signal) => processId > 0 && Kill(processId, signal) == 0;
-
-    /// <summary>True while the process exists and is not a zombie.</summary>
-    public static bool IsAlive(int processId) => Stat(processId) is { } fields && fields[0] != "Z";
-
-    /// <summary>When the process started (clock ticks since boot, field 22 of /proc/pid/stat); null when there is no such process.</summary>
-    public static long? StartTime(int processId) =>
-        Stat(processId) is { Length: > 19 } fields && long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
-
-    /// <summary>True while the process that started at <paramref name="startTime"/> still runs under that pid; false without a start time.</summary>
-    public static bool IsRunning(int processId, long? startTime) =>
-        startTime is { } expected && StartTime(processId) == expected && IsAlive(processId);
-
-    /// <summary>The fields of /proc/pid/stat from the state (field 3) on; null when there is no such process.</summary>
-    private static string[]? Stat(int processId)
-    {
-        if (processId <= 0)
-        {
-            return null;
-        }
-
-        try
-        {
-            // "pid (comm) state ...": comm may contain spaces and ')', so the fields follow the last ')'.
-            var stat = File.ReadAllText($"/proc/{processId}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException)
-        {
-            return null;
-        }
-    }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int sig);

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using FluentAssertions;
 using OrleansTenants.ClusterLauncher;
+using OrleansTenants.Postgres.Embedded;
 using OrleansTenants.TestSupport;
 using Xunit;
 
@@ -60,7 +61,7 @@ public sealed class LauncherTests : IClassFixture<PostgresDatabaseFixture>, IDis
                 processes.AddRange(WrapperTree(node.WrapperProcessId, node.ProcessId));
             }
 
-            processes.Should().OnlyContain(p => PosixSignals.IsRunning(p.Pid, p.StartTime));
+            processes.Should().OnlyContain(p => LinuxProcess.IsRunning(p.Pid, p.StartTime));
 
             using var http = new HttpClient();
             foreach (var node in cluster.Silos.Concat([cluster.Api!]))
@@ -115,7 +116,7 @@ public sealed class LauncherTests : IClassFixture<PostgresDatabaseFixture>, IDis
         try
         {
             // As a launcher that was SIGKILLed could leave it, after its pids went to other processes: same pids, other start times.
-            var startTime = PosixSignals.StartTime(bystander.Id)!.Value;
+            var startTime = LinuxProcess.StartTime(bystander.Id)!.Value;
             var stale = new ClusterState(bystander.Id, startTime + 1, DateTimeOffset.UtcNow, "Host=localhost", null, null, [new ClusterState.Node("silo-1", "silo", null, bystander.Id, startTime - 1, bystander.Id, "silo-1.log")]);
             PrivateFile.Write(Path.Combine(_directory.Path, LocalCluster.StateFileName), JsonSerializer.Serialize(stale, StateJson));
 
@@ -123,7 +124,7 @@ public sealed class LauncherTests : IClassFixture<PostgresDatabaseFixture>, IDis
             await stop.WaitForExitAsync(new CancellationTokenSource(Gone).Token);
 
             stop.ExitCode.Should().Be(0, await stop.StandardError.ReadToEndAsync());
-            PosixSignals.IsRunning(bystander.Id, startTime).Should().BeTrue("the pid belongs to another process now");
+            LinuxProcess.IsRunning(bystander.Id, startTime).Should().BeTrue("the pid belongs to another process now");
             File.Exists(Path.Combine(_directory.Path, LocalCluster.StateFileName)).Should().BeFalse("a state file naming no running process is removed");
         }
         finally

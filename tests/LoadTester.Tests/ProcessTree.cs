@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using OrleansTenants.ClusterLauncher;
+using OrleansTenants.Postgres.Embedded;
 
 namespace OrleansTenants.LoadTester.Tests;
 
@@ -23,7 +24,7 @@ internal static class ProcessTree
         var pending = new Queue<int>([root]);
         while (pending.TryDequeue(out var pid))
         {
-            found.Add((pid, PosixSignals.StartTime(pid)));
+            found.Add((pid, LinuxProcess.StartTime(pid)));
             foreach (var child in children.GetValueOrDefault(pid) ?? [])
             {
                 pending.Enqueue(child);
@@ -37,7 +38,7 @@ internal static class ProcessTree
     public static async Task WaitUntilGoneAsync(IReadOnlyList<(int Pid, long? StartTime)> processes, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
-        while (processes.Where(p => PosixSignals.IsRunning(p.Pid, p.StartTime)).Select(p => p.Pid).ToList() is { Count: > 0 } left)
+        while (processes.Where(p => LinuxProcess.IsRunning(p.Pid, p.StartTime)).Select(p => p.Pid).ToList() is { Count: > 0 } left)
         {
             if (clock.Elapsed > timeout)
             {

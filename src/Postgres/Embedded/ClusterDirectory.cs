@@ -10,7 +10,6 @@ namespace OrleansTenants.Postgres.Embedded;
 internal sealed class ClusterDirectory
 {
     private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private static readonly TimeSpan StartLockRetry = TimeSpan.FromMilliseconds(100);
     private readonly PostgresTools _tools;
 
     public ClusterDirectory(string rootDirectory, PostgresTools tools)
@@ -64,27 +63,16 @@ internal sealed class ClusterDirectory
         return (password, false, null);
     }
 
-    /// <summary>An exclusive lock (flock) on the root for one start; released when the returned stream is disposed.</summary>
-    public async Task<FileStream> LockForStartAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>An exclusive lock on the root for one start; released when the returned stream is disposed.</summary>
+    public Task<FileStream> LockForStartAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Root);
-        var waiting = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                return new FileStream(Path.Combine(Root, "start.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (waiting.Elapsed < timeout)
-            {
-                await Task.Delay(StartLockRetry, cancellationToken);
-            }
-        }
+        return FileLock.AcquireAsync(Path.Combine(Root, "start.lock"), timeout, cancellationToken);
     }
 
     /// <summary>Records this process as the one that runs the server it is starting.</summary>
     public void RecordOwner() =>
-        File.WriteAllText(OwnerFile, $"{Environment.ProcessId} {ProcessStartTime(Environment.ProcessId)}");
+        File.WriteAllText(OwnerFile, $"{Environment.ProcessId} {LinuxProcess.StartTime(Environment.ProcessId)}");
 
     /// <summary>The process that started the running server, when it is still alive (same pid, same start time).</summary>
     public int? RunningOwner()
@@ -96,7 +84,7 @@ internal sealed class ClusterDirectory
 
         var parts = File.ReadAllText(OwnerFile).Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return parts.Length == 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var pid)
-            && ProcessStartTime(pid) is { } started && started.ToString(CultureInfo.InvariantCulture) == parts[1]
+            && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var started) && LinuxProcess.IsRunning(pid, started)
                 ? pid
                 : null;
     }
@@ -106,21 +94,6 @@ internal sealed class ClusterDirectory
 
     private async Task<bool> IsServerRunningAsync(CancellationToken cancellationToken) =>
         File.Exists(PidFile) && (await _tools.RunAsync("pg_ctl", ["status", "--pgdata=" + DataDirectory], cancellationToken)).ExitCode == 0;
-
-    /// <summary>Field 22 of /proc/&lt;pid&gt;/stat (after the parenthesised command name), or null when there is no such process.</summary>
-    private static long? ProcessStartTime(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return long.Parse(fields[19], CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
 
     public long LogLength() => File.Exists(LogFile) ? new FileInfo(LogFile).Length : 0;
 

@@ -12,8 +12,6 @@ namespace OrleansTenants.Silo.Embedded;
 /// </summary>
 public sealed class EmbeddedCatalog : IAsyncDisposable
 {
-    private static readonly TimeSpan StartTurnRetry = TimeSpan.FromMilliseconds(100);
-
     public const string CatalogDatabaseName = "orleans_tenants";
 
     private EmbeddedCatalog(EmbeddedPostgres server, string dataDirectory)
@@ -43,7 +41,7 @@ public sealed class EmbeddedCatalog : IAsyncDisposable
         Directory.CreateDirectory(dataDirectory);
         // Silos starting together in one directory take turns here, so the first writes the port, admin key and
         // master key files and the others read them, rather than each writing its own.
-        await using var turn = await TakeStartTurnAsync(Path.Combine(dataDirectory, "start.lock"), cancellationToken);
+        await using var turn = await FileLock.AcquireAsync(Path.Combine(dataDirectory, "start.lock"), timeout: null, cancellationToken);
         logger.LogInformation("No ConnectionStrings:Catalog configured: starting embedded PostgreSQL under {Directory}", dataDirectory);
         // The catalog stores connection strings with the port in them: a reused ./.data must get the same port back.
         var portFile = Path.Combine(dataDirectory, "postgres-port");
@@ -73,22 +71,6 @@ public sealed class EmbeddedCatalog : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
-
-    /// <summary>An exclusive lock (flock) on <paramref name="path"/>, held until the returned stream is disposed.</summary>
-    private static async Task<FileStream> TakeStartTurnAsync(string path, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException)
-            {
-                await Task.Delay(StartTurnRetry, cancellationToken);
-            }
-        }
-    }
 
     private Dictionary<string, string?> ImpliedSettings(ConfigurationManager configuration, ILogger logger)
     {
