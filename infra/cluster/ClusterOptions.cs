@@ -25,7 +25,7 @@ public sealed record ClusterOptions
     /// <summary>The host the nodes listen on and are reached at.</summary>
     public string Host { get; init; } = "127.0.0.1";
 
-    /// <summary>Extra command-line arguments for every silo, e.g. <c>--Silo:CollectionAge=00:00:10</c>.</summary>
+    /// <summary>Extra command-line arguments for every silo, e.g. <c>--Orleans:Collection:CollectionAge=00:00:10</c>.</summary>
     public IReadOnlyList<string> SiloArguments { get; init; } = [];
 
     /// <summary>Extra environment variables for every node.</summary>

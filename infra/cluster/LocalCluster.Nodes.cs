@@ -177,7 +177,7 @@ public sealed partial class LocalCluster
         };
         if (silo)
         {
-            environment["Silo__SiloName"] = name;
+            environment["Orleans__Name"] = name;
         }
 
         foreach (var (key, value) in Secrets.ToEnvironment())

@@ -16,7 +16,7 @@ var catalog = new Option<string?>("--catalog")
 var basePort = new Option<int>("--base-port") { Description = "silo-i listens on base-port + i - 1, the Api on base-port + silos; 0 picks free ports", DefaultValueFactory = _ => 0 };
 var settings = new Option<string[]>("--set")
 {
-    Description = "A silo setting KEY=VALUE passed as --KEY=VALUE to every silo (repeatable), e.g. --set Silo:CollectionAge=00:00:10",
+    Description = "A silo setting KEY=VALUE passed as --KEY=VALUE to every silo (repeatable), e.g. --set Orleans:Collection:CollectionAge=00:00:10",
     AllowMultipleArgumentsPerToken = false,
 };
 var durable = new Option<bool>("--durable") { Description = "Run the embedded PostgreSQL with fsync on (off by default: a throwaway load-test server)" };

@@ -3,7 +3,7 @@
 # against one catalog database.
 #
 #   infra/cluster/cluster.sh start [--silos 3] [--api] [--data-dir .data/cluster] [--catalog CONNSTRING]
-#                                  [--base-port 0] [--set Silo:CollectionAge=00:00:10 ...] [--durable]
+#                                  [--base-port 0] [--set Orleans:Collection:CollectionAge=00:00:10 ...] [--durable]
 #   infra/cluster/cluster.sh status [--data-dir DIR]
 #   infra/cluster/cluster.sh stop   [--data-dir DIR]
 #

@@ -1,4 +1,5 @@
 using OrleansTenants.Api.Admin;
+using OrleansTenants.Api.Cluster;
 using OrleansTenants.Api.Health;
 using OrleansTenants.Api.Http;
 using OrleansTenants.Api.Tenants;
@@ -17,7 +18,9 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<JsonBody>();
         services.AddSingleton<AdminKeyFilter>();
         services.AddSingleton<AdminErrorFilter>();
-        services.AddSingleton<TenantMoveRunner>();
+        services.AddSingleton<ClusterOverview>();
+        services.AddSingleton<OrleansMetrics>();
+        services.AddHostedService(sp => sp.GetRequiredService<OrleansMetrics>());
         services.AddProblemDetails();
         services.AddExceptionHandler<ClusterUnavailableExceptionHandler>();
         services.AddOpenApi(options => options.AddDocumentTransformer<CrmOpenApiSchemas>());

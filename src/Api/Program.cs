@@ -1,15 +1,21 @@
 using OrleansTenants.Api;
+using OrleansTenants.Api.Cluster;
+using OrleansTenants.Api.Health;
 using OrleansTenants.Grains;
-using OrleansTenants.Runtime.Hosting;
 
-// The API on its own, as a cluster client: it reads membership from the catalog database and sends
-// each call straight to the silo that owns the tenant's grain.
+// The API on its own, as an Orleans cluster client: it finds the silos' gateways in the membership table and
+// sends every grain call through them.
 var builder = WebApplication.CreateBuilder(args);
-var catalog = builder.Configuration.GetConnectionString("Catalog")
-    ?? throw new InvalidOperationException("Set ConnectionStrings__Catalog: the standalone API joins the silos' cluster through the catalog database.");
 builder.Services.AddTenantApi(builder.Configuration);
-builder.Services.AddGrainClient(builder.Configuration.GetSection(SiloOptions.SectionName), o => o.ConnectionString = string.IsNullOrEmpty(o.ConnectionString) ? catalog : o.ConnectionString)
-    .AddTenantGrains(builder.Configuration);
+builder.Services.AddTenantAdministration();
+builder.Services.AddHealthChecks().AddCheck<ClusterClientHealthCheck>("cluster", tags: [HealthApi.ReadinessTag]);
+builder.UseOrleansClient(client => client
+    .Configure<Orleans.Configuration.ClusterOptions>(o => ClusterIdentity.ApplyDefaults(o, builder.Configuration))
+    .UseAdoNetClustering(o =>
+    {
+        o.Invariant = ClusterDatabase.Invariant;
+        o.ConnectionString = ClusterDatabase.ConnectionString(builder.Configuration);
+    }));
 
 var app = builder.Build();
 app.UseExceptionHandler();

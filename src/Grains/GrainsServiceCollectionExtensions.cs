@@ -10,7 +10,7 @@ using OrleansTenants.Grains.Schema;
 using OrleansTenants.Grains.Secrets;
 using OrleansTenants.Grains.Tenants;
 using OrleansTenants.Postgres.Migrations;
-using OrleansTenants.Runtime.Hosting;
+using Orleans.Providers;
 
 namespace OrleansTenants.Grains;
 
@@ -40,14 +40,21 @@ public static class GrainsServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The tenant grain, with what its activations share on a silo (pools of shared databases).</summary>
-    public static GrainRuntimeBuilder AddTenantGrains(this GrainRuntimeBuilder builder, IConfiguration configuration)
+    /// <summary>The admin operations and the cluster-wide view of tenant activations, in silos and cluster clients alike.</summary>
+    public static IServiceCollection AddTenantAdministration(this IServiceCollection services)
     {
-        builder.Services.AddOptions<TenantDataOptions>().Bind(configuration.GetSection(TenantDataOptions.SectionName));
-        builder.Services.AddSingleton<SharedDataSources>();
-        builder.Services.AddSingleton<TenantAdministration>();
-        return builder
-            .AddGrain<ITenantGrain, TenantGrain>()
-            .AddJsonTypeInfo(TenantGrainsJsonContext.Default);
+        services.AddSingleton<TenantActivations>();
+        services.AddSingleton<TenantAdministration>();
+        return services;
+    }
+
+    /// <summary>What the grains need on a silo: their options, the pools of shared databases, this silo's tenant activations.</summary>
+    public static IServiceCollection AddTenantGrains(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<TenantDataOptions>().Bind(configuration.GetSection(TenantDataOptions.SectionName));
+        services.AddSingleton<SharedDataSources>();
+        services.AddSingleton<TenantActivationControl>();
+        services.AddKeyedSingleton<IControllable>(TenantActivationControl.ProviderName, (sp, _) => sp.GetRequiredService<TenantActivationControl>());
+        return services;
     }
 }

@@ -1,19 +1,30 @@
+using Npgsql;
+using OrleansTenants.Api.Cluster;
 using OrleansTenants.Grains.Schema;
+using OrleansTenants.Postgres.Migrations;
+using OrleansTenants.Silo.Cluster;
 using OrleansTenants.Silo.Embedded;
 
 namespace OrleansTenants.Silo;
 
 /// <summary>
-/// What a silo does before it serves: apply pending catalog migrations, seed the demo in the embedded
-/// default, then bring every tenant database the catalog knows to the latest tenant schema.
+/// What a silo does before it joins the cluster: apply pending catalog migrations and the cluster's (Orleans' tables
+/// and queries, which its providers need before they start), seed the demo in the embedded default, then bring every
+/// tenant database the catalog knows to the latest tenant schema.
 /// </summary>
-public sealed class CatalogStartup(SchemaMigrator migrator, DemoSeeder demo, ILogger<CatalogStartup> logger)
+public sealed class CatalogStartup(SchemaMigrator migrator, MigrationRunner runner, IConfiguration configuration, DemoSeeder demo, ILogger<CatalogStartup> logger)
 {
     /// <returns>The demo banner to show once the silo listens, in the embedded default.</returns>
     public async Task<DemoBanner?> RunAsync(EmbeddedCatalog? embedded, CancellationToken cancellationToken)
     {
         var applied = await migrator.ApplyCatalogAsync(cancellationToken);
         logger.LogInformation("Catalog schema current ({Applied} migration(s) applied now)", applied.Count);
+
+        await using (var cluster = NpgsqlDataSource.Create(ClusterDatabase.ConnectionString(configuration)))
+        {
+            var clusterApplied = await runner.ApplyAsync(cluster, ClusterSchema.Migrations, cancellationToken);
+            logger.LogInformation("Cluster schema current ({Applied} migration(s) applied now)", clusterApplied.Count);
+        }
 
         var banner = embedded is null ? null : await demo.EnsureAsync(embedded, cancellationToken);
 

@@ -4,7 +4,7 @@ using OrleansTenants.Silo.Embedded;
 namespace OrleansTenants.Silo;
 
 /// <summary>
-/// A silo process's composition: the embedded catalog when none is configured, the runtime, grains and API,
+/// A silo process's composition: the embedded catalog when none is configured, Orleans with the grains, the API,
 /// and the start-up work (migrations, demo). Program runs it; tests start it in process.
 /// </summary>
 public sealed class SiloApplication : IAsyncDisposable
@@ -36,7 +36,7 @@ public sealed class SiloApplication : IAsyncDisposable
         WebApplication? app = null;
         try
         {
-            builder.Services.AddSiloHost(builder.Configuration);
+            builder.AddTenantSilo();
             app = builder.Build();
             app.UseExceptionHandler();
             app.UseStatusCodePages();

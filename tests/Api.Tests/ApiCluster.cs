@@ -61,7 +61,7 @@ public sealed class ApiCluster : IAsyncLifetime
 
     /// <summary>A silo of this cluster as its own process (the test output's copy of the Silo program), for faults that kill it.</summary>
     public DotnetProcess StartSiloProcess(string siloName) =>
-        DotnetProcess.Start("OrleansTenants.Silo.dll", [.. SiloArguments(), $"--Silo:SiloName={siloName}"]);
+        DotnetProcess.Start("OrleansTenants.Silo.dll", [.. SiloArguments(), $"--Orleans:Name={siloName}"]);
 
     private string[] SiloArguments() =>
     [
@@ -69,9 +69,6 @@ public sealed class ApiCluster : IAsyncLifetime
         $"--ConnectionStrings:Catalog={CatalogConnectionString}",
         $"--Admin:ApiKey={AdminKey}",
         $"--Encryption:Keys:k1={EncryptionKey}",
-        "--Silo:HeartbeatPeriod=00:00:00.500",
-        "--Silo:ProbePeriod=00:00:00.500",
-        "--Silo:DeathTimeout=00:00:03",
         "--Logging:LogLevel:Default=Warning",
     ];
 

@@ -43,9 +43,6 @@ public sealed class CliSilo : IAsyncLifetime
             $"--ConnectionStrings:Catalog={CatalogConnectionString}",
             $"--Admin:ApiKey={AdminKey}",
             $"--Encryption:Keys:{EncryptionKeyId}={EncryptionKey}",
-            "--Silo:HeartbeatPeriod=00:00:00.500",
-            "--Silo:ProbePeriod=00:00:00.500",
-            "--Silo:DeathTimeout=00:00:03",
             "--Logging:LogLevel:Default=Warning",
         ]);
         await _silo.App.StartAsync();

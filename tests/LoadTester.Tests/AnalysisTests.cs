@@ -18,7 +18,7 @@ public sealed class AnalysisTests : IDisposable
     public void Overlapping_activations_of_one_tenant_on_two_silos_are_duplicates_and_handovers_are_not()
     {
         var a = Write("silo-1.log",
-            Activated("t1", 0), Deactivated("t1", 10, "IdleCollection"),
+            Activated("t1", 0), Deactivated("t1", 10, "ActivationIdle"),
             Activated("t2", 0),
             Activated("t3", 1));
         var b = Write("silo-2.log",

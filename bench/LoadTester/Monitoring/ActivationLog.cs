@@ -59,7 +59,7 @@ internal static class ActivationLog
                 else
                 {
                     deactivations++;
-                    idleInWindow += reason == "IdleCollection" && at >= windowStart && at <= windowEnd ? 1 : 0;
+                    idleInWindow += reason == "ActivationIdle" && at >= windowStart && at <= windowEnd ? 1 : 0;
                     if (open.Remove(tenant, out var started))
                     {
                         intervals.Add((tenant, silo.Silo, started, at));

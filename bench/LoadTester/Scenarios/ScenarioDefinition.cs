@@ -33,8 +33,8 @@ internal sealed record ScenarioDefinition(
             [], Burst: true, Prewarm: false, Churn: null, Rotate: false, Failover: false),
         ChurnName => new(
             ChurnName,
-            "Tenants go idle and come back: the silos collect activations idle for 10 s (--Silo:CollectionAge=00:00:10 --Silo:CollectionQuantum=00:00:02), and the tenants are called in four groups that take turns (24 s called, 24 s idle), so returning tenants are reactivated.",
-            ["--Silo:CollectionAge=00:00:10", "--Silo:CollectionQuantum=00:00:02"], Burst: false, Prewarm: false, Churn: new ChurnPattern(4, 12), Rotate: false, Failover: false),
+            "Tenants go idle and come back: the silos collect activations idle for 10 s (--Orleans:Collection:CollectionAge=00:00:10 --Orleans:Collection:CollectionQuantum=00:00:02), and the tenants are called in four groups that take turns (24 s called, 24 s idle), so returning tenants are reactivated.",
+            ["--Orleans:Collection:CollectionAge=00:00:10", "--Orleans:Collection:CollectionQuantum=00:00:02"], Burst: false, Prewarm: false, Churn: new ChurnPattern(4, 12), Rotate: false, Failover: false),
         RotateName => new(
             RotateName,
             $"Credential rotation mid-run: {rotatedTenants} tenants each get a login role of their own before the run; halfway through, each is rotated to a new role (PUT /admin/tenants/{{id}}/connection for the grain design). Statements the old roles run after the admin call returned are counted from the server's statement log.",

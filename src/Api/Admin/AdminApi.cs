@@ -1,12 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using OrleansTenants.Api.Cluster;
 using OrleansTenants.Api.Http;
 using OrleansTenants.Grains.Administration;
 using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Moves;
 using OrleansTenants.Grains.Schema;
 using OrleansTenants.Grains.Tenants;
-using OrleansTenants.Runtime;
 
 namespace OrleansTenants.Api.Admin;
 
@@ -53,10 +53,13 @@ public static class AdminApi
             await tenants.GetAsync(id, ct) is null
                 ? (IResult)ApiProblems.NotFound($"There is no tenant '{id}'.")
                 : Json(await grains.GetGrain<ITenantGrain>(id).CheckHealthAsync(ct), AdminJsonContext.Default.TenantHealth));
-        admin.MapGet("/cluster", async (IClusterManagement cluster, CancellationToken ct) =>
-            Json(new ClusterView([.. (await cluster.GetSilosAsync(ct)).Select(s => new SiloView(s.Address, s.Name, s.Url, s.Status, s.Activations, s.StartedAt))]), AdminJsonContext.Default.ClusterView));
-        admin.MapGet("/metrics", async (RuntimeCounters counters, SharedDataSources shared, TenantCatalog tenants, CancellationToken ct) =>
-            Json(new MetricsView(counters.Snapshot(), shared.Count, (await tenants.ListAsync(ct)).Count), AdminJsonContext.Default.MetricsView));
+        admin.MapGet("/cluster", async (ClusterOverview cluster) =>
+            Json(await cluster.ReadAsync(), AdminJsonContext.Default.ClusterView));
+        admin.MapGet("/metrics", async (OrleansMetrics orleans, IServiceProvider services, TenantCatalog tenants, CancellationToken ct) =>
+            Json(
+                // A standalone Api holds no pools: only a silo has shared data sources.
+                new MetricsView(orleans.Snapshot(), services.GetService<SharedDataSources>()?.Count ?? 0, (await tenants.ListAsync(ct)).Count),
+                AdminJsonContext.Default.MetricsView));
         admin.MapGet("/schema", async (SchemaMigrator migrator, CancellationToken ct) =>
             Json(await migrator.GetStatusAsync(ct), AdminJsonContext.Default.SchemaStatusReport));
         admin.MapPost("/encryption/rotate", async (EncryptionKeyRotation rotation, CancellationToken ct) =>
@@ -101,7 +104,7 @@ public static class AdminApi
         return Json(TenantView.From(tenant, null), AdminJsonContext.Default.TenantView, StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> StartMoveAsync(string id, HttpContext context, JsonBody body, TenantAdministration administration, TenantMoveRunner runner)
+    private static async Task<IResult> StartMoveAsync(string id, HttpContext context, JsonBody body, TenantAdministration administration)
     {
         var (request, problem) = await ReadAsync(context, body, AdminJsonContext.Default.MoveTenantRequest);
         if (request is null)
@@ -110,26 +113,20 @@ public static class AdminApi
         }
 
         var move = await administration.StartMoveAsync(id, request, Actor, context.RequestAborted);
-        runner.Start(move);
         context.Response.Headers.Location = $"/admin/tenants/{id}/moves/{move.Id}";
         return Json(move, AdminJsonContext.Default.TenantMove, StatusCodes.Status202Accepted);
     }
 
-    private static async Task<IResult> ListTenantsAsync(TenantCatalog tenants, IClusterManagement cluster, CancellationToken ct)
+    private static async Task<IResult> ListTenantsAsync(TenantCatalog tenants, TenantActivations activations, CancellationToken ct)
     {
         var all = await tenants.ListAsync(ct);
-        var views = new List<TenantView>(all.Count);
-        foreach (var tenant in all)
-        {
-            views.Add(TenantView.From(tenant, (await cluster.FindActivationAsync<ITenantGrain>(tenant.Id, ct))?.Address));
-        }
-
-        return Json(views, AdminJsonContext.Default.ListTenantView);
+        var located = await activations.LocateAllAsync();
+        return Json([.. all.Select(t => TenantView.From(t, located.GetValueOrDefault(t.Id)?.ToParsableString()))], AdminJsonContext.Default.ListTenantView);
     }
 
-    private static async Task<IResult> GetTenantAsync(string id, TenantCatalog tenants, IClusterManagement cluster, CancellationToken ct) =>
+    private static async Task<IResult> GetTenantAsync(string id, TenantCatalog tenants, TenantActivations activations, CancellationToken ct) =>
         await tenants.GetAsync(id, ct) is { } tenant
-            ? Json(TenantView.From(tenant, (await cluster.FindActivationAsync<ITenantGrain>(id, ct))?.Address), AdminJsonContext.Default.TenantView)
+            ? Json(TenantView.From(tenant, (await activations.LocateAsync(id))?.ToParsableString()), AdminJsonContext.Default.TenantView)
             : ApiProblems.NotFound($"There is no tenant '{id}'.");
 
     private static async Task<IResult> IssueKeyAsync(string id, HttpContext context, JsonBody body, TenantAdministration administration)

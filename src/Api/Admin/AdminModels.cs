@@ -6,7 +6,6 @@ using OrleansTenants.Grains.Moves;
 using OrleansTenants.Grains.Tenants;
 using OrleansTenants.Postgres.Migrations;
 using OrleansTenants.Grains.Schema;
-using OrleansTenants.Runtime;
 
 namespace OrleansTenants.Api.Admin;
 
@@ -44,7 +43,7 @@ public sealed record ClusterView(IReadOnlyList<SiloView> Silos);
 
 public sealed record SiloView(string Address, string Name, string? Url, string Status, int Activations, DateTimeOffset StartedAt);
 
-public sealed record MetricsView(RuntimeCountersSnapshot Runtime, int SharedDataSources, long TenantsRegistered);
+public sealed record MetricsView(RuntimeMetrics Runtime, int SharedDataSources, long TenantsRegistered);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(RegisterDatabaseRequest))]

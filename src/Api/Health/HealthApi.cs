@@ -1,13 +1,13 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using OrleansTenants.Runtime.Hosting;
 
 namespace OrleansTenants.Api.Health;
 
 public static class HealthApi
 {
-    public const string ReadinessTag = HealthTags.Ready;
+    /// <summary>The tag of the health checks that decide readiness.</summary>
+    public const string ReadinessTag = "ready";
 
     /// <summary><c>/healthz</c>: the process answers. <c>/readyz</c>: every readiness check passes (503 otherwise).</summary>
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)

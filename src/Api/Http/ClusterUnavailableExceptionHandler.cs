@@ -1,13 +1,13 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
-using OrleansTenants.Runtime;
+using Orleans.Runtime.Messaging;
 
 namespace OrleansTenants.Api.Http;
 
 /// <summary>
-/// A grain call that no silo answered in time (its silo died mid-call, or the cluster is re-forming) is the
-/// cluster's temporary state, not a server bug: 503 problem with Retry-After, for every endpoint. The
-/// exception's message names internal silo addresses, so only a generic detail goes out.
+/// A grain call that no silo answered in time (its silo died mid-call, the cluster is re-forming, no gateway is
+/// reachable) is the cluster's temporary state, not a server bug: 503 problem with Retry-After, for every
+/// endpoint. Orleans' messages name internal silo addresses, so only a generic detail goes out.
 /// </summary>
 public sealed class ClusterUnavailableExceptionHandler(IProblemDetailsService problems, ILogger<ClusterUnavailableExceptionHandler> logger) : IExceptionHandler
 {
@@ -15,7 +15,8 @@ public sealed class ClusterUnavailableExceptionHandler(IProblemDetailsService pr
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not (SiloUnavailableException or TimeoutException) || httpContext.Response.HasStarted)
+        if (exception is not (OrleansMessageRejectionException or ConnectionFailedException or GatewayTooBusyException or TimeoutException)
+            || httpContext.Response.HasStarted)
         {
             return false;
         }

@@ -6,7 +6,50 @@ namespace OrleansTenants.Api.Http;
 /// <summary>Reads a request body as one JSON document, refusing oversized bodies (413) and malformed JSON (400).</summary>
 public sealed class JsonBody(IOptions<ApiOptions> options)
 {
+    /// <summary>The body parsed, for handlers that read it here.</summary>
     public async Task<(JsonDocument? Document, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await ReadBufferAsync(request, cancellationToken);
+        if (body is null)
+        {
+            return (null, problem);
+        }
+
+        try
+        {
+            return (JsonDocument.Parse(body), null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Malformed(ex));
+        }
+    }
+
+    /// <summary>The body as the client sent it, checked to be one well-formed JSON value: for handlers that pass it on (to a grain).</summary>
+    public async Task<(byte[]? Json, IResult? Problem)> ReadBytesAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await ReadBufferAsync(request, cancellationToken);
+        if (body is null)
+        {
+            return (null, problem);
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            while (reader.Read())
+            {
+            }
+        }
+        catch (JsonException ex)
+        {
+            return (null, Malformed(ex));
+        }
+
+        return (body, null);
+    }
+
+    private async Task<(byte[]? Body, IResult? Problem)> ReadBufferAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var limit = options.Value.MaxBodyBytes;
         if (request.ContentLength > limit)
@@ -28,18 +71,10 @@ public sealed class JsonBody(IOptions<ApiOptions> options)
             buffer.Write(chunk, 0, read);
         }
 
-        if (buffer.Length == 0)
-        {
-            return (null, ApiProblems.BadRequest("The request body is empty; send a JSON object."));
-        }
-
-        try
-        {
-            return (JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length)), null);
-        }
-        catch (JsonException ex)
-        {
-            return (null, ApiProblems.BadRequest($"The request body is not valid JSON: {ex.Message}"));
-        }
+        return buffer.Length == 0
+            ? (null, ApiProblems.BadRequest("The request body is empty; send a JSON object."))
+            : (buffer.ToArray(), null);
     }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Malformed(JsonException ex) => ApiProblems.BadRequest($"The request body is not valid JSON: {ex.Message}");
 }

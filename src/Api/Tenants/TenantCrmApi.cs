@@ -4,7 +4,6 @@ using OrleansTenants.Api.Http;
 using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Crm;
 using OrleansTenants.Grains.Tenants;
-using OrleansTenants.Runtime;
 
 namespace OrleansTenants.Api.Tenants;
 
@@ -85,18 +84,15 @@ public static partial class TenantCrmApi
         }
 
         var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString();
-        var (document, bodyProblem) = await body.ReadAsync(context.Request, context.RequestAborted);
-        if (bodyProblem is not null)
+        var (json, bodyProblem) = await body.ReadBytesAsync(context.Request, context.RequestAborted);
+        if (json is null)
         {
-            return bodyProblem;
+            return bodyProblem!;
         }
 
-        using (document)
-        {
-            var result = await grains.GetGrain<ITenantGrain>(tenantId).CreateAsync(
-                keyHash, resource, document!.RootElement, idempotencyKey.Length == 0 ? null : idempotencyKey, context.RequestAborted);
-            return await TenantHttpResults.ToHttpAsync(result, context, tenantId, resource, keys);
-        }
+        var result = await grains.GetGrain<ITenantGrain>(tenantId).CreateAsync(
+            keyHash, resource, json, idempotencyKey.Length == 0 ? null : idempotencyKey, context.RequestAborted);
+        return await TenantHttpResults.ToHttpAsync(result, context, tenantId, resource, keys);
     }
 
     private static async Task<IResult> PatchAsync(string tenantId, string resource, string id, HttpContext context, IGrainFactory grains, ApiKeyCatalog keys, JsonBody body)
@@ -111,17 +107,14 @@ public static partial class TenantCrmApi
             return ApiProblems.Field("id", "is not a UUID");
         }
 
-        var (document, bodyProblem) = await body.ReadAsync(context.Request, context.RequestAborted);
-        if (bodyProblem is not null)
+        var (json, bodyProblem) = await body.ReadBytesAsync(context.Request, context.RequestAborted);
+        if (json is null)
         {
-            return bodyProblem;
+            return bodyProblem!;
         }
 
-        using (document)
-        {
-            var result = await grains.GetGrain<ITenantGrain>(tenantId).PatchAsync(keyHash, resource, rowId, document!.RootElement, context.RequestAborted);
-            return await TenantHttpResults.ToHttpAsync(result, context, tenantId, resource, keys);
-        }
+        var result = await grains.GetGrain<ITenantGrain>(tenantId).PatchAsync(keyHash, resource, rowId, json, context.RequestAborted);
+        return await TenantHttpResults.ToHttpAsync(result, context, tenantId, resource, keys);
     }
 
     /// <summary>What can be refused without asking the grain: no key, a tenant id that cannot exist, an unknown resource.</summary>

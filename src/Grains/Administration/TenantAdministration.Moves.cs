@@ -1,13 +1,15 @@
 using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Moves;
+using OrleansTenants.Grains.Tenants;
 
 namespace OrleansTenants.Grains.Administration;
 
 public sealed partial class TenantAdministration
 {
     /// <summary>
-    /// Starts moving an active tenant to another database (any placement of tenant creation); its grain runs the
-    /// move. A dedicated target is provisioned (or checked and migrated) here, before the move is recorded.
+    /// Starts moving an active tenant to another database (any placement of tenant creation): the move is recorded in
+    /// the catalog and handed to its job grain, which has the tenant's grain run it. A dedicated target is provisioned
+    /// (or checked and migrated) here, before the move is recorded.
     /// </summary>
     public async Task<TenantMove> StartMoveAsync(string tenantId, MoveTenantRequest request, string actor, CancellationToken cancellationToken)
     {
@@ -34,14 +36,28 @@ public sealed partial class TenantAdministration
             throw new AdminConflictException($"Tenant '{tenantId}' lives in database '{database}' already.");
         }
 
+        TenantMove move;
         try
         {
-            return await moves.CreateAsync(tenant, mode, database, actor, cancellationToken);
+            move = await moves.CreateAsync(tenant, mode, database, actor, cancellationToken);
         }
         catch when (mode == PlacementModes.Dedicated)
         {
             await UndoDedicatedDatabaseAsync(database, provisioned, actor, "tenant move could not start");
             throw;
         }
+
+        try
+        {
+            await grains.GetGrain<ITenantMoveGrain>(move.Id).StartAsync(tenantId);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // No job, so nothing would ever run it: the move is failed at once rather than left pending.
+            await moves.FailAsync(move, $"its job could not be started ({ex.GetType().Name})", CancellationToken.None);
+            throw;
+        }
+
+        return move;
     }
 }

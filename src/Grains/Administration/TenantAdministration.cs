@@ -6,7 +6,6 @@ using OrleansTenants.Grains.Provisioning;
 using OrleansTenants.Grains.Schema;
 using OrleansTenants.Grains.Tenants;
 using OrleansTenants.Postgres.Migrations;
-using OrleansTenants.Runtime;
 
 namespace OrleansTenants.Grains.Administration;
 
@@ -21,7 +20,8 @@ public sealed partial class TenantAdministration(
     DatabaseProvisioner provisioner,
     SchemaMigrator migrator,
     TenantMoveCatalog moves,
-    IClusterManagement cluster,
+    TenantActivations activations,
+    IGrainFactory grains,
     IConfiguration configuration)
 {
     public const string SingleDatabaseName = "main";
@@ -170,17 +170,16 @@ public sealed partial class TenantAdministration(
     /// <summary>Deactivates the tenant's grain (its next call reads the catalog afresh); audited.</summary>
     public async Task<bool> DeactivateAsync(string tenantId, string actor, CancellationToken cancellationToken)
     {
-        var deactivated = await cluster.DeactivateAsync<ITenantGrain>(tenantId, cancellationToken);
+        var deactivated = await activations.DeactivateAsync(tenantId);
         await tenants.AuditAsync(actor, "tenant.deactivate", tenantId, new Dictionary<string, object?> { ["wasActive"] = deactivated }, cancellationToken);
         return deactivated;
     }
 
     /// <summary>
     /// After a committed catalog change: not cancelled with the request, since a client that hangs up must not leave
-    /// an activation serving what was just changed. If no silo answers, the caller gets 503 and may repeat.
+    /// an activation serving what was just changed. If a silo does not answer, the caller gets 503 and may repeat.
     /// </summary>
-    private Task<bool> DeactivateCommittedAsync(string tenantId) =>
-        cluster.DeactivateAsync<ITenantGrain>(tenantId, CancellationToken.None);
+    private Task<bool> DeactivateCommittedAsync(string tenantId) => activations.DeactivateAsync(tenantId);
 
     /// <summary>
     /// Provisions (or checks) the tenant's own database, brings its schema up, then registers it; returns its catalog

@@ -5,6 +5,9 @@ using OrleansTenants.Grains.Catalog;
 namespace OrleansTenants.Grains.Moves;
 
 /// <summary>A tenant's move between databases, as the catalog records it. Never holds connection settings.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("OrleansTenants.TenantMove")]
 public sealed record TenantMove(
     Guid Id,
     string TenantId,
@@ -29,15 +32,10 @@ public sealed class TenantMoveCatalog(CatalogDatabase catalog)
     private const string Columns =
         "id, tenant_id, from_mode, from_database, to_mode, to_database, status, rows_copied, error, created_at, started_at, finished_at";
 
-    // A move whose runner died before the grain claimed it would block the tenant's next move forever.
-    private static readonly TimeSpan UnclaimedLimit = TimeSpan.FromMinutes(1);
-
     public async Task<TenantMove> CreateAsync(TenantRecord tenant, string toMode, string toDatabase, string actor, CancellationToken cancellationToken)
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
-        await ExecuteAsync(db, "UPDATE catalog.tenant_moves SET status = 'failed', error = 'never started: the process that accepted it stopped', finished_at = now() WHERE tenant_id = $1 AND status = 'pending' AND created_at < now() - $2",
-            cancellationToken, tenant.Id, UnclaimedLimit);
         TenantMove move;
         try
         {

@@ -1,41 +1,41 @@
-using System.Text.Json;
-using OrleansTenants.Runtime;
+using OrleansTenants.Grains.Moves;
 
 namespace OrleansTenants.Grains.Tenants;
 
 /// <summary>
 /// One per tenant in the whole cluster: holds the tenant's decrypted connection settings, its pooled client
-/// and its API-key hashes while active. Every call presents the SHA-256 of the caller's API key.
-/// Queries interleave (bounded by the tenant's concurrency limit); deactivation is exclusive.
+/// and its API-key hashes while active. Every CRM call presents the SHA-256 of the caller's API key; request
+/// bodies cross as the client's UTF-8 JSON. CRM calls run concurrently (bounded by the tenant's limit); a move
+/// waits for them and holds them off until its cut-over is done.
 /// </summary>
-[GrainType("tenant")]
+[Alias("OrleansTenants.ITenantGrain")]
 public interface ITenantGrain : IGrainWithStringKey
 {
-    [AlwaysInterleave]
-    [Idempotent]
+    [Alias("List")]
     Task<TenantResult> ListAsync(byte[] keyHash, string resource, Dictionary<string, string?> query, CancellationToken cancellationToken);
 
-    [AlwaysInterleave]
-    [Idempotent]
+    [Alias("Get")]
     Task<TenantResult> GetAsync(byte[] keyHash, string resource, Guid id, CancellationToken cancellationToken);
 
-    [AlwaysInterleave]
-    Task<TenantResult> CreateAsync(byte[] keyHash, string resource, JsonElement body, string? idempotencyKey, CancellationToken cancellationToken);
+    [Alias("Create")]
+    Task<TenantResult> CreateAsync(byte[] keyHash, string resource, byte[] body, string? idempotencyKey, CancellationToken cancellationToken);
 
-    [AlwaysInterleave]
-    Task<TenantResult> PatchAsync(byte[] keyHash, string resource, Guid id, JsonElement patch, CancellationToken cancellationToken);
+    [Alias("Patch")]
+    Task<TenantResult> PatchAsync(byte[] keyHash, string resource, Guid id, byte[] patch, CancellationToken cancellationToken);
 
-    [AlwaysInterleave]
+    [Alias("Delete")]
     Task<TenantResult> DeleteAsync(byte[] keyHash, string resource, Guid id, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Runs a pending move of this tenant (see <see cref="Moves.TenantMoveCatalog"/>): exclusive, so the tenant's calls
-    /// wait for the copy and the cut-over and are then served from the new database. Returns the move as it ended.
+    /// Runs the tenant's move <paramref name="moveId"/> (see <see cref="TenantMoveCatalog"/>) if it is still to be done,
+    /// and returns the move as it ended. Exclusive: the tenant's calls wait for the copy and the cut-over and are then
+    /// served from the new database. Not bound by the usual call timeout: a copy may take minutes.
     /// </summary>
-    Task<Moves.TenantMove?> MoveAsync(Guid moveId, CancellationToken cancellationToken);
+    [Alias("Move")]
+    [ResponseTimeout("00:35:00")]
+    Task<TenantMove?> MoveAsync(Guid moveId, CancellationToken cancellationToken);
 
     /// <summary>For admins: can this tenant's database be reached and queried, and is row-level security on.</summary>
-    [AlwaysInterleave]
-    [Idempotent]
+    [Alias("CheckHealth")]
     Task<TenantHealth> CheckHealthAsync(CancellationToken cancellationToken);
 }

@@ -6,16 +6,18 @@ using OrleansTenants.Grains.Moves;
 namespace OrleansTenants.Grains.Tenants;
 
 /// <summary>
-/// Moving the tenant to another database, in one exclusive turn: no call of the tenant runs meanwhile (they wait,
-/// then are served from the new database), so the copy is complete and nothing written is left behind.
+/// Moving the tenant to another database under the exclusive lifecycle gate: no CRM call of the tenant runs meanwhile
+/// (they wait, then are served from the new database), so the copy is complete and nothing written is left behind.
 /// </summary>
 public sealed partial class TenantGrain
 {
-    // A move is not bounded by the caller's call timeout: it finishes (or fails) in its turn whoever waits for it.
+    // A move is not bounded by its caller: it finishes (or fails) whoever waits for it.
     private static readonly TimeSpan MaxMoveDuration = TimeSpan.FromMinutes(30);
 
     public async Task<TenantMove?> MoveAsync(Guid moveId, CancellationToken cancellationToken)
     {
+        // Exclusive: the CRM calls running now finish first, and those arriving wait until the cut-over is done.
+        using var exclusive = await _lifecycle.WriterLockAsync(cancellationToken);
         if (_configuration is null || _lease is null)
         {
             return null;
@@ -26,7 +28,12 @@ public sealed partial class TenantGrain
         var tenantId = _configuration.Tenant.Id;
         if (await moves.ClaimAsync(tenantId, moveId, token) is not { } move)
         {
-            return await moves.GetAsync(tenantId, moveId, token);
+            var existing = await moves.GetAsync(tenantId, moveId, token);
+            // Claimed but not finished, while no move of this tenant runs (this turn is exclusive): its run was cut
+            // short (a cut-over whose catalog transaction failed), and nothing was switched.
+            return existing?.Status == "running"
+                ? await moves.FailAsync(existing, "interrupted before the cut-over; the tenant stayed where it was", CancellationToken.None)
+                : existing;
         }
 
         LogMoveStarted(tenantId, move.FromDatabase, move.ToDatabase);
@@ -50,9 +57,10 @@ public sealed partial class TenantGrain
             // The activation is the cache: it takes the new placement before its next call runs. If it cannot
             // (the catalog went away meanwhile), the next call gets a fresh activation that reads it.
             _guard?.Dispose();
+            _guard = null;
             try
             {
-                await OnActivateAsync(CancellationToken.None);
+                await LoadAsync(CancellationToken.None);
             }
             catch
             {

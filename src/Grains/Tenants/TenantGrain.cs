@@ -1,12 +1,14 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
 using Microsoft.Extensions.Options;
+using Nito.AsyncEx;
 using Npgsql;
 using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Crm;
 using OrleansTenants.Grains.Moves;
-using OrleansTenants.Runtime;
 
 namespace OrleansTenants.Grains.Tenants;
 
@@ -14,64 +16,59 @@ namespace OrleansTenants.Grains.Tenants;
 /// The tenant's activation is its cache: configuration, API-key hashes and the pooled client are loaded on
 /// activation and released on deactivation, so deactivating the grain is how every change takes effect.
 /// </summary>
-[MaxInterleavedCalls(1000)]
+/// <remarks>
+/// Reentrant, so CRM calls run concurrently (bounded by <see cref="TenantGuard"/>). What must not overlap them is
+/// ordered by <see cref="_lifecycle"/>: every CRM call holds it shared, a move's copy and cut-over hold it
+/// exclusive (calls that arrive meanwhile wait, then run on the new placement). Deactivation needs no gate:
+/// Orleans runs OnDeactivateAsync only once no call is running, and holds new calls for the next activation.
+/// </remarks>
+[GrainType("tenant")]
+[Reentrant]
+[SuppressMessage("Design", "CA1001", Justification = "Orleans does not dispose grain instances: OnDeactivateAsync, or a failed OnActivateAsync, releases what the activation holds.")]
 public sealed partial class TenantGrain(
     TenantConfigurationLoader loader,
     SharedDataSources sharedDataSources,
     TenantMoveCatalog moves,
     DatabaseCatalog databases,
+    TenantActivationControl activations,
     IOptions<TenantDataOptions> options,
     TimeProvider time,
-    ILogger<TenantGrain> logger) : Grain, ITenantGrain, IAsyncDisposable
+    ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
+    private const int IdempotencyPurgeBatch = 1000;
     private readonly TenantDataOptions _options = options.Value;
+    private readonly AsyncReaderWriterLock _lifecycle = new();
     private TenantConfiguration? _configuration;
     private DataSourceLease? _lease;
     private TenantGuard? _guard;
-    private const int IdempotencyPurgeBatch = 1000;
     private long _lastWrite;
     private long _lastIdempotencyPurge = long.MinValue;
 
+    private string TenantId => this.GetPrimaryKeyString();
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _configuration = await loader.LoadAsync(GetPrimaryKeyString(), cancellationToken);
-        if (_configuration?.Tenant.Status == "moving")
+        // Known to this silo before the catalog is read: an admin change committed after the read below finds
+        // this activation and deactivates it, so no activation keeps settings older than a finished admin call.
+        activations.Register(TenantId, GrainContext);
+        try
         {
-            // Only an activation moves its tenant, so a new one finding it moving means the last was cut short.
-            await moves.FailInterruptedAsync(_configuration.Tenant.Id, cancellationToken);
-            _configuration = await loader.LoadAsync(GetPrimaryKeyString(), cancellationToken);
+            await LoadAsync(cancellationToken);
         }
-
-        if (_configuration is null)
+        catch
         {
-            return;
+            // A failed activation gets no OnDeactivateAsync.
+            await ReleaseAsync();
+            activations.Unregister(TenantId, GrainContext);
+            throw;
         }
-
-        var tenant = _configuration.Tenant;
-        _lease = _configuration.OwnsPool
-            ? DataSourceLease.Own(TenantDataSourceFactory.Create(_configuration.Connection, $"orleans-tenants:{tenant.Id}", tenant.MaxPoolSize, _options))
-            : sharedDataSources.Lease(tenant.DatabaseName, _configuration.Connection);
-        _guard = new TenantGuard(tenant.Id, tenant.MaxConcurrency, _options, time, logger);
-        LogActivated(tenant.Id, tenant.PlacementMode, tenant.DatabaseName);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        await DisposeAsync();
-        LogDeactivated(GetPrimaryKeyString(), reason);
-    }
-
-    /// <summary>Releases the pool (or the lease of a shared one); runs on every deactivation path.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (_lease is not null)
-        {
-            await _lease.DisposeAsync();
-            _lease = null;
-        }
-
-        _guard?.Dispose();
-        _guard = null;
+        await ReleaseAsync();
+        activations.Unregister(TenantId, GrainContext);
+        LogDeactivated(TenantId, reason.ReasonCode);
     }
 
     public Task<TenantResult> ListAsync(byte[] keyHash, string resource, Dictionary<string, string?> query, CancellationToken cancellationToken) =>
@@ -88,10 +85,11 @@ public sealed partial class TenantGrain(
                 ? new TenantResult(TenantOutcome.Ok, json, id)
                 : NotFound(definition, id), cancellationToken);
 
-    public Task<TenantResult> CreateAsync(byte[] keyHash, string resource, JsonElement body, string? idempotencyKey, CancellationToken cancellationToken) =>
+    public Task<TenantResult> CreateAsync(byte[] keyHash, string resource, byte[] body, string? idempotencyKey, CancellationToken cancellationToken) =>
         RunAsync(keyHash, resource, write: true, definition =>
         {
-            var values = CrmRepository.ValidateCreate(definition, body, idempotencyKey);
+            using var document = JsonDocument.Parse(body);
+            var values = CrmRepository.ValidateCreate(definition, document.RootElement, idempotencyKey);
             return async (connection, tenantId, ct) =>
             {
                 if (idempotencyKey is not null && IdempotencyPurgeIsDue())
@@ -104,10 +102,11 @@ public sealed partial class TenantGrain(
             };
         }, cancellationToken);
 
-    public Task<TenantResult> PatchAsync(byte[] keyHash, string resource, Guid id, JsonElement patch, CancellationToken cancellationToken) =>
+    public Task<TenantResult> PatchAsync(byte[] keyHash, string resource, Guid id, byte[] patch, CancellationToken cancellationToken) =>
         RunAsync(keyHash, resource, write: true, definition =>
         {
-            var values = CrmBodyValidator.ValidatePatch(definition, patch);
+            using var document = JsonDocument.Parse(patch);
+            var values = CrmBodyValidator.ValidatePatch(definition, document.RootElement);
             return async (connection, tenantId, ct) =>
                 await CrmRepository.PatchAsync(connection, definition, tenantId, id, values, ct) is { } json
                     ? new TenantResult(TenantOutcome.Ok, json, id)
@@ -122,6 +121,7 @@ public sealed partial class TenantGrain(
 
     public async Task<TenantHealth> CheckHealthAsync(CancellationToken cancellationToken)
     {
+        using var shared = await _lifecycle.ReaderLockAsync(cancellationToken);
         if (_configuration is null || _lease is null)
         {
             return new TenantHealth(false, false, false, 0, "The tenant does not exist.");
@@ -145,6 +145,43 @@ public sealed partial class TenantGrain(
         }
     }
 
+    /// <summary>Reads the tenant's configuration and takes its pool; an interrupted move found on the way is failed first.</summary>
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        _configuration = await loader.LoadAsync(TenantId, cancellationToken);
+        if (_configuration?.Tenant.Status == "moving")
+        {
+            // Only an activation moves its tenant, so a new one finding it moving means the last was cut short.
+            await moves.FailInterruptedAsync(_configuration.Tenant.Id, cancellationToken);
+            _configuration = await loader.LoadAsync(TenantId, cancellationToken);
+        }
+
+        if (_configuration is null)
+        {
+            return;
+        }
+
+        var tenant = _configuration.Tenant;
+        _lease = _configuration.OwnsPool
+            ? DataSourceLease.Own(TenantDataSourceFactory.Create(_configuration.Connection, $"orleans-tenants:{tenant.Id}", tenant.MaxPoolSize, _options))
+            : sharedDataSources.Lease(tenant.DatabaseName, _configuration.Connection);
+        _guard = new TenantGuard(tenant.Id, tenant.MaxConcurrency, _options, time, logger);
+        LogActivated(tenant.Id, tenant.PlacementMode, tenant.DatabaseName);
+    }
+
+    /// <summary>Releases the pool (or the lease of a shared one) and the guard; runs on every path out of an activation.</summary>
+    private async Task ReleaseAsync()
+    {
+        if (_lease is not null)
+        {
+            await _lease.DisposeAsync();
+            _lease = null;
+        }
+
+        _guard?.Dispose();
+        _guard = null;
+    }
+
     private async Task<TenantResult> RunAsync(
         byte[] keyHash,
         string resource,
@@ -152,6 +189,7 @@ public sealed partial class TenantGrain(
         Func<ResourceDefinition, TenantOperation> plan,
         CancellationToken cancellationToken)
     {
+        using var shared = await _lifecycle.ReaderLockAsync(cancellationToken);
         if (_configuration is null)
         {
             // No such tenant: nothing worth keeping, and made-up ids must not pile up activations.
@@ -183,6 +221,10 @@ public sealed partial class TenantGrain(
         catch (CrmValidationException invalid)
         {
             return new TenantResult(TenantOutcome.Invalid, Detail: invalid.Message, Errors: invalid.ToErrorMap());
+        }
+        catch (JsonException malformed)
+        {
+            return new TenantResult(TenantOutcome.Invalid, Detail: $"The request body is not valid JSON: {malformed.Message}");
         }
 
         var primary = _lease.DataSource.Primary;
@@ -250,5 +292,5 @@ public sealed partial class TenantGrain(
     private partial void LogReplicaFailed(string tenantId, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId} deactivated ({Reason})")]
-    private partial void LogDeactivated(string tenantId, DeactivationReason reason);
+    private partial void LogDeactivated(string tenantId, DeactivationReasonCode reason);
 }

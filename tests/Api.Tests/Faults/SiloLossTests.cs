@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using FluentAssertions;
-using Npgsql;
 using OrleansTenants.TestSupport;
 using Xunit;
 
@@ -22,17 +21,16 @@ public sealed class SiloLossTests(ApiCluster cluster) : IClassFixture<ApiCluster
     public async Task A_write_whose_silo_dies_mid_call_answers_503_and_its_retry_applies_it_once()
     {
         await using var doomed = cluster.StartSiloProcess("doomed");
-        var endpoint = await FaultHttp.EventuallyAsync(
-            () => ActiveEndpointAsync("doomed"), e => e is not null, Patience, $"silo 'doomed' active; output: {doomed.Output}");
-        var (tenant, key) = await TenantPlacedOnAsync(endpoint!);
+        var address = await FaultHttp.EventuallyAsync(
+            () => ActiveSiloAsync("doomed"), a => a is not null, Patience, $"silo 'doomed' active; output: {doomed.Output}");
+        var (tenant, key) = await TenantPlacedOnAsync(address!);
         using var http = cluster.TenantClient(key, silo: 0);
 
         // Frozen first, so the request is certainly delivered to it (it sits unread in the silo's socket) before it dies.
         doomed.Signal(SigStop);
         var pending = http.SendAsync(CreateNote(tenant, "written once", "retry-me"));
-        var transportPort = int.Parse(endpoint!.Split(':')[^1], CultureInfo.InvariantCulture);
         await FaultHttp.EventuallyAsync(
-            () => Task.FromResult(UnreadBytesOnListeningPort(transportPort)), bytes => bytes > 0, Patience, "the write waiting in the frozen silo's socket");
+            () => Task.FromResult(UnreadBytesOfProcess(doomed.ProcessId)), bytes => bytes > 0, Patience, "the write waiting in the frozen silo's sockets");
         doomed.Signal(Signals.SigKill);
 
         using var lost = await pending;
@@ -41,7 +39,7 @@ public sealed class SiloLossTests(ApiCluster cluster) : IClassFixture<ApiCluster
         lost.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json");
         lost.Headers.RetryAfter?.Delta.Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1));
         ApiCluster.Json(body).GetProperty("detail").GetString().Should().Contain("Idempotency-Key");
-        body.Should().NotContain(endpoint!, "silo addresses are internal");
+        body.Should().NotContain(address!.Split('@')[0], "silo addresses are internal");
 
         var retried = await FaultHttp.EventuallyAsync(
             async () =>
@@ -64,8 +62,8 @@ public sealed class SiloLossTests(ApiCluster cluster) : IClassFixture<ApiCluster
             Headers = { { "Idempotency-Key", idempotencyKey } },
         };
 
-    /// <summary>A new single-mode tenant whose grain rendezvous placement puts on the given silo.</summary>
-    private async Task<(string Tenant, string Key)> TenantPlacedOnAsync(string endpoint)
+    /// <summary>A new single-mode tenant whose grain placement puts on the given silo (as the admin API reports it).</summary>
+    private async Task<(string Tenant, string Key)> TenantPlacedOnAsync(string address)
     {
         for (var i = 0; i < 64; i++)
         {
@@ -73,36 +71,42 @@ public sealed class SiloLossTests(ApiCluster cluster) : IClassFixture<ApiCluster
             var key = await cluster.CreateTenantAsync(tenant, new { mode = "single" });
             using var http = cluster.TenantClient(key, silo: 0);
             (await http.GetAsync($"/api/tenants/{tenant}/notes")).StatusCode.Should().Be(HttpStatusCode.OK);
-            if (await ScalarAsync<string>("SELECT silo_endpoint FROM cluster.grain_directory WHERE grain_id = $1", $"tenant/{tenant}") == endpoint)
+            var view = await FaultHttp.GetJsonAsync(cluster.Admin, $"/admin/tenants/{tenant}");
+            if (view.GetProperty("activation").GetString() == address)
             {
                 return (tenant, key);
             }
         }
 
-        throw new InvalidOperationException($"None of 64 tenants was placed on {endpoint}.");
+        throw new InvalidOperationException($"None of 64 tenants was placed on {address}.");
     }
 
-    private Task<string?> ActiveEndpointAsync(string siloName) =>
-        ScalarAsync<string>("SELECT endpoint FROM cluster.silos WHERE silo_name = $1 AND status = 'active'", siloName);
-
-    private async Task<T?> ScalarAsync<T>(string sql, string parameter)
+    /// <summary>The Orleans address of the named silo once the cluster view has it active.</summary>
+    private async Task<string?> ActiveSiloAsync(string siloName)
     {
-        await using var connection = new NpgsqlConnection(cluster.CatalogConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new() { Value = parameter } } };
-        return await command.ExecuteScalarAsync() is T value ? value : default;
+        var view = await FaultHttp.GetJsonAsync(cluster.Admin, "/admin/cluster");
+        return view.GetProperty("silos").EnumerateArray()
+            .Where(s => s.GetProperty("name").GetString() == siloName && s.GetProperty("status").GetString() == "active")
+            .Select(s => s.GetProperty("address").GetString())
+            .FirstOrDefault();
     }
 
-    /// <summary>Bytes received but not yet read on the accepted connections of a local listening port (/proc/net/tcp).</summary>
-    private static long UnreadBytesOnListeningPort(int port)
+    /// <summary>
+    /// Bytes received but not yet read on the TCP sockets a process holds (its descriptors' socket inodes looked up
+    /// in /proc/net/tcp): the grain call sent to a frozen silo, on whichever connection between the silos carries it.
+    /// </summary>
+    private static long UnreadBytesOfProcess(int processId)
     {
-        const string Established = "01";
-        var portHex = port.ToString("X4", CultureInfo.InvariantCulture);
+        var inodes = Directory.EnumerateFiles($"/proc/{processId}/fd")
+            .Select(fd => new FileInfo(fd).LinkTarget)
+            .Where(target => target is not null && target.StartsWith("socket:[", StringComparison.Ordinal))
+            .Select(target => target!["socket:[".Length..^1])
+            .ToHashSet(StringComparer.Ordinal);
         return new[] { "/proc/net/tcp", "/proc/net/tcp6" }
             .Where(File.Exists)
             .SelectMany(File.ReadLines)
             .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Where(f => f.Length > 4 && f[1].EndsWith($":{portHex}", StringComparison.Ordinal) && f[3] == Established)
+            .Where(f => f.Length > 9 && inodes.Contains(f[9]))
             .Sum(f => long.Parse(f[4].Split(':')[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture));
     }
 }

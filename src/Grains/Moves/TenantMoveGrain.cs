@@ -1,0 +1,163 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Placement;
+using Orleans.Storage;
+using OrleansTenants.Grains.Tenants;
+
+namespace OrleansTenants.Grains.Moves;
+
+/// <summary>
+/// Carries one accepted move to its end. The copy and cut-over run in the tenant's grain (under its exclusive gate);
+/// this job asks it to, records the outcome, and survives silos: its state is in grain storage, and a reminder wakes
+/// it on a live silo until the outcome is recorded. Asking the tenant's grain again is always safe: a move runs once,
+/// and one whose run was cut short is failed, never run twice.
+/// </summary>
+[GrainType("tenant-move")]
+[PreferLocalPlacement]
+public sealed partial class TenantMoveGrain(
+    [PersistentState("job", TenantMoveGrain.StorageName)] IPersistentState<TenantMoveJob> job,
+    TimeProvider time,
+    ILogger<TenantMoveGrain> logger) : Grain, ITenantMoveGrain, IRemindable
+{
+    public const string StorageName = "tenant-moves";
+    private const string WakeUpReminder = "wake-up";
+    private const int AttemptsPerWakeUp = 5;
+    private static readonly TimeSpan WakeUpPeriod = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    // Longer than a move may take (the tenant's grain gives up after 30 minutes): the job is not collected while it waits.
+    private static readonly TimeSpan MaxRunTime = TimeSpan.FromMinutes(40);
+    private Task? _run;
+
+    public async Task StartAsync(string tenantId)
+    {
+        if (job.State.Phase == TenantMoveJobPhase.None)
+        {
+            await SaveAsync(state =>
+            {
+                state.TenantId = tenantId;
+                state.Phase = TenantMoveJobPhase.Running;
+            });
+        }
+
+        if (!job.State.IsFinished)
+        {
+            // Registered before the run starts: from here on, a silo that dies leaves the job to a live one.
+            await this.RegisterOrUpdateReminder(WakeUpReminder, WakeUpPeriod, WakeUpPeriod);
+            _run ??= RunAsync();
+        }
+    }
+
+    public Task<TenantMoveJob> GetJobAsync() => Task.FromResult(job.State);
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (job.State.Phase == TenantMoveJobPhase.Running)
+        {
+            _run ??= RunAsync();
+            return;
+        }
+
+        await ForgetAsync();
+    }
+
+    /// <summary>Asks the tenant's grain to run the move until it answers with an outcome, then records it.</summary>
+    private async Task RunAsync()
+    {
+        var moveId = this.GetPrimaryKey();
+        try
+        {
+            DelayDeactivation(MaxRunTime);
+            for (var attempt = 1; ; attempt++)
+            {
+                await SaveAsync(state => state.Attempts++);
+                try
+                {
+                    var ended = await GrainFactory.GetGrain<ITenantGrain>(job.State.TenantId!).MoveAsync(moveId, CancellationToken.None);
+                    await FinishAsync(moveId, ended);
+                    return;
+                }
+                catch (Exception ex) when (ex is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException && attempt < AttemptsPerWakeUp)
+                {
+                    // The tenant's silo died or stalled mid-call. Its next activation fails a move it finds cut short,
+                    // and one still running answers once done: asking again gives the outcome.
+                    LogRetrying(moveId, job.State.TenantId!, ex.GetType().Name);
+                    await Task.Delay(RetryDelay, time);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // Whatever it was, the reminder wakes the job again; the tenant's grain keeps the move consistent meanwhile.
+            LogNotFinished(moveId, job.State.TenantId!, ex.GetType().Name);
+        }
+        finally
+        {
+            _run = null;
+        }
+    }
+
+    private async Task FinishAsync(Guid moveId, TenantMove? ended)
+    {
+        var phase = ended?.Status switch
+        {
+            "completed" => TenantMoveJobPhase.Completed,
+            // Null: the tenant is gone, and its move with it.
+            "failed" or null => TenantMoveJobPhase.Failed,
+            _ => throw new InvalidOperationException($"The tenant's grain answered the move as {ended.Status}."),
+        };
+        await SaveAsync(state => state.Phase = phase);
+        LogFinished(moveId, job.State.TenantId!, job.State.Phase);
+        await ForgetAsync();
+    }
+
+    /// <summary>A finished (or unknown) job needs no waking and no activation.</summary>
+    private async Task ForgetAsync()
+    {
+        if (await this.GetReminder(WakeUpReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+
+        DeactivateOnIdle();
+    }
+
+    /// <summary>
+    /// Applies a change to the job and writes it. If the stored job changed since this activation read it (a second
+    /// activation during a membership change, or an operator's hand), the write fails on its ETag: the stored job is
+    /// read again and the change applied to it, unless it is finished already (then the stored outcome stands).
+    /// </summary>
+    private async Task SaveAsync(Action<TenantMoveJob> change)
+    {
+        change(job.State);
+        job.State.UpdatedAt = time.GetUtcNow();
+        try
+        {
+            await job.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            LogConflict(this.GetPrimaryKey());
+            await job.ReadStateAsync();
+            if (job.State.IsFinished)
+            {
+                return;
+            }
+
+            change(job.State);
+            job.State.UpdatedAt = time.GetUtcNow();
+            await job.WriteStateAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Move {MoveId} of tenant {TenantId}: {Phase}")]
+    private partial void LogFinished(Guid moveId, string tenantId, TenantMoveJobPhase phase);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Move {MoveId} of tenant {TenantId}: the tenant's grain did not answer ({Reason}); asking again")]
+    private partial void LogRetrying(Guid moveId, string tenantId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Move {MoveId} of tenant {TenantId} is not finished ({Reason}); its reminder wakes it again")]
+    private partial void LogNotFinished(Guid moveId, string tenantId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Move job {MoveId} was written elsewhere since it was read; applying the change to the stored job")]
+    private partial void LogConflict(Guid moveId);
+}
