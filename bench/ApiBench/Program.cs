@@ -42,16 +42,17 @@ async Task<bool> Get(Uri url)
     return response.IsSuccessStatusCode;
 }
 
-await LoadLoop.RunAsync("warm-up", () => Get(grainUrl), concurrency, warmup);
-await LoadLoop.RunAsync("warm-up", () => Get(directUrl), concurrency, warmup);
+var cpu = new CpuMeter(environment.Server.ServerProcessId);
+await LoadLoop.RunAsync("warm-up", () => Get(grainUrl), concurrency, warmup, cpu);
+await LoadLoop.RunAsync("warm-up", () => Get(directUrl), concurrency, warmup, cpu);
 
 // Alternate the two designs so drift in the machine's state hits both alike.
 var grainRuns = new List<RunResult>();
 var directRuns = new List<RunResult>();
 for (var round = 0; round < 2; round++)
 {
-    grainRuns.Add(await LoadLoop.RunAsync("api+grain", () => Get(grainUrl), concurrency, duration / 2));
-    directRuns.Add(await LoadLoop.RunAsync("direct", () => Get(directUrl), concurrency, duration / 2));
+    grainRuns.Add(await LoadLoop.RunAsync("api+grain", () => Get(grainUrl), concurrency, duration / 2, cpu));
+    directRuns.Add(await LoadLoop.RunAsync("direct", () => Get(directUrl), concurrency, duration / 2, cpu));
 }
 
 var grain = Combine("GET by id, API + tenant grain (co-hosted)", grainRuns);
@@ -76,10 +77,10 @@ double[] coldSorted = [.. cold.Order()];
 double[] warmSorted = [.. warm.Order()];
 
 Console.WriteLine();
-Console.WriteLine($"{"scenario",-46} {"req/s",10} {"p50 ms",8} {"p99 ms",8} {"errors",7}");
+Console.WriteLine($"{"scenario",-46} {"req/s",10} {"p50 ms",8} {"p99 ms",8} {"errors",7} {"CPU µs/req",11} {"PG µs/req",10}");
 foreach (var run in new[] { grain, bare })
 {
-    Console.WriteLine($"{run.Name,-46} {run.RequestsPerSecond,10:F0} {run.P50Ms,8:F2} {run.P99Ms,8:F2} {run.Errors,7}");
+    Console.WriteLine($"{run.Name,-46} {run.RequestsPerSecond,10:F0} {run.P50Ms,8:F2} {run.P99Ms,8:F2} {run.Errors,7} {run.ProcessCpuMicrosPerRequest,11:F0} {run.PostgresCpuMicrosPerRequest,10:F0}");
 }
 
 var ratio = grain.RequestsPerSecond / bare.RequestsPerSecond;
@@ -119,7 +120,9 @@ static RunResult Combine(string name, List<RunResult> runs) => new(
     runs.Average(r => r.P50Ms),
     runs.Max(r => r.P99Ms),
     runs.Sum(r => r.Errors),
-    runs.Sum(r => r.Requests));
+    runs.Sum(r => r.Requests),
+    runs.Average(r => r.ProcessCpuMicrosPerRequest),
+    runs.Average(r => r.PostgresCpuMicrosPerRequest));
 
 int Arg(string name, int fallback)
 {

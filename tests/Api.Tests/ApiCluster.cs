@@ -72,6 +72,15 @@ public sealed class ApiCluster : IAsyncLifetime
         "--Logging:LogLevel:Default=Warning",
     ];
 
+    /// <summary>A new database with the tenant schema, registered as a shared database named after it.</summary>
+    public async Task<ProvisionedDatabase> RegisterSharedDatabaseAsync(string prefix)
+    {
+        var database = await new DatabaseProvisioner(NullLogger<DatabaseProvisioner>.Instance)
+            .CreateAsync(CatalogConnectionString, $"{prefix}_{Guid.NewGuid():N}"[..24], CancellationToken.None);
+        await PostAsync("/admin/databases", new { name = database.Name, connectionString = database.AppConnectionString, migrationConnectionString = database.OwnerConnectionString });
+        return database;
+    }
+
     /// <summary>Creates a tenant with the given placement and returns an API key for it.</summary>
     public async Task<string> CreateTenantAsync(string id, object placement)
     {
@@ -100,6 +109,39 @@ public sealed class ApiCluster : IAsyncLifetime
     }
 
     public HttpClient TenantClient(string key, int silo = 0) => NewClient(_clients[silo].BaseAddress!, key);
+
+    /// <summary>The Orleans address (host:port@generation) of the named silo once the cluster view has it active, else null.</summary>
+    public async Task<string?> ActiveSiloAsync(string siloName)
+    {
+        var view = await Admin.GetFromJsonAsync<JsonElement>("/admin/cluster");
+        return view.GetProperty("silos").EnumerateArray()
+            .Where(s => s.GetProperty("name").GetString() == siloName && s.GetProperty("status").GetString() == "active")
+            .Select(s => s.GetProperty("address").GetString())
+            .FirstOrDefault();
+    }
+
+    /// <summary>A new single-mode tenant (and its key) whose grain Orleans placed on the silo at <paramref name="address"/>.</summary>
+    public async Task<(string Tenant, string Key)> TenantPlacedOnAsync(string address, string prefix)
+    {
+        for (var i = 0; i < 64; i++)
+        {
+            var tenant = $"{prefix}-{i}";
+            var key = await CreateTenantAsync(tenant, new { mode = "single" });
+            using var http = TenantClient(key);
+            using (var first = await http.GetAsync($"/api/tenants/{tenant}/notes"))
+            {
+                first.EnsureSuccessStatusCode();
+            }
+
+            var view = await Admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant}");
+            if (view.GetProperty("activation").GetString() == address)
+            {
+                return (tenant, key);
+            }
+        }
+
+        throw new InvalidOperationException($"None of 64 tenants was placed on {address}.");
+    }
 
     public async Task DisposeAsync()
     {

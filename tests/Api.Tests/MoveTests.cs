@@ -95,6 +95,37 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
     }
 
     [Fact]
+    public async Task A_write_sent_while_the_copy_runs_waits_for_the_cut_over_and_lands_in_the_new_database()
+    {
+        var (tenant, http) = await NewSharedTenantAsync("gate");
+        var before = await CreateAsync(http, tenant, "notes", new { body = "before the move" });
+        var target = await Cluster.RegisterSharedDatabaseAsync("gate");
+        await using var held = await HeldTableLock.TakeAsync(target.OwnerConnectionString, "crm.notes");
+        using var arrivals = new ArrivingRequests();
+
+        using var started = await Cluster.Admin.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement = new { mode = "shared", database = target.Name } });
+        started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
+        // The copy has its snapshot of the source and waits for the locked table of the target: the move is under way.
+        await held.WaitForWaiterAsync(Patience);
+
+        // A write that reached the tenant now, with nothing to hold it back, would go to the source after the snapshot
+        // and be deleted with the source's rows after the cut-over.
+        var path = $"/api/tenants/{tenant}/notes";
+        var arrived = arrivals.ArrivalOf(path);
+        var during = PostAsync(http, tenant, "notes", new { body = "sent during the copy" }, idempotencyKey: null);
+        await arrived.WaitAsync(Patience);
+        await held.DisposeAsync();
+
+        using var written = await during;
+        written.StatusCode.Should().Be(HttpStatusCode.Created, await written.Content.ReadAsStringAsync());
+        var id = ApiCluster.Json(await written.Content.ReadAsStringAsync()).GetProperty("id").GetGuid();
+        var move = await FollowAsync(started.Headers.Location!.ToString(), tenant);
+        move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
+        (await ListIdsAsync(http, tenant, "notes")).Should().BeEquivalentTo([before, id], "the write waited for the cut-over and was served by the new database");
+        (await RowsInSharedDatabaseAsync(tenant)).Should().Be(0);
+    }
+
+    [Fact]
     public async Task A_move_cut_short_by_its_silo_leaves_the_tenant_serving_from_where_it_was()
     {
         var (tenant, http) = await NewSharedTenantAsync("cut");
@@ -157,13 +188,14 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
     {
         using var started = await Cluster.Admin.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement });
         started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
-        var location = started.Headers.Location!.ToString();
-        return await FaultHttp.EventuallyAsync(
-            () => Cluster.Admin.GetFromJsonAsync<JsonElement>(location),
-            move => move.GetProperty("status").GetString() is "completed" or "failed",
-            Patience,
-            $"the move of {tenant} ends");
+        return await FollowAsync(started.Headers.Location!.ToString(), tenant);
     }
+
+    private Task<JsonElement> FollowAsync(string location, string tenant) => FaultHttp.EventuallyAsync(
+        () => Cluster.Admin.GetFromJsonAsync<JsonElement>(location),
+        move => move.GetProperty("status").GetString() is "completed" or "failed",
+        Patience,
+        $"the move of {tenant} ends");
 
     private static async Task<Guid> CreateAsync(HttpClient http, string tenant, string resource, object body, string? idempotencyKey = null)
     {

@@ -13,6 +13,20 @@ public sealed class OrleansMetrics : IHostedService, IDisposable
 {
     private const string OrleansMeter = "Microsoft.Orleans";
     private const string LatencyBuckets = "orleans-app-requests-latency-bucket";
+
+    // Only what the snapshot shows: a listener on every Orleans instrument would run on every message sent.
+    private static readonly HashSet<string> Instruments =
+    [
+        "orleans-catalog-activations",
+        "orleans-catalog-activation-created",
+        "orleans-catalog-activation-destroyed",
+        "orleans-app-requests-latency-count",
+        "orleans-app-requests-latency-sum",
+        LatencyBuckets,
+        "orleans-app-requests-timedout",
+        "orleans-messaging-processing-dispatcher-forwarded",
+    ];
+
     private readonly MeterListener _listener = new();
 
     // Counters are summed; gauges and Orleans' observable counters (already cumulative) keep their last value.
@@ -23,7 +37,7 @@ public sealed class OrleansMetrics : IHostedService, IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == OrleansMeter)
+            if (instrument.Meter.Name == OrleansMeter && Instruments.Contains(instrument.Name))
             {
                 listener.EnableMeasurementEvents(instrument);
             }

@@ -231,25 +231,30 @@ public sealed partial class TenantGrain(
         var readFromPrimary = write || time.GetElapsedTime(Interlocked.Read(ref _lastWrite)) < _options.ReadYourWritesWindow;
         var dataSource = readFromPrimary ? primary : _lease.DataSource.ForReads();
         var tenantId = _configuration.Tenant.DataTenantId;
-        var result = await _guard.RunAsync(
-            async ct =>
-            {
-                if (dataSource != primary)
+        var guard = _guard;
+        // On the thread pool, not the activation's scheduler, which runs one piece of grain code at a time: the tenant's
+        // concurrent calls read rows and write JSON in parallel. The work touches no grain field but through Interlocked.
+        var result = await Task.Run(
+            () => guard.RunAsync(
+                async ct =>
                 {
-                    try
+                    if (dataSource != primary)
                     {
-                        return await ExecuteAsync(dataSource, tenantId, operation, ct);
+                        try
+                        {
+                            return await ExecuteAsync(dataSource, tenantId, operation, ct);
+                        }
+                        catch (Exception ex) when (TenantDatabaseErrors.IsUnavailable(ex) && !ct.IsCancellationRequested)
+                        {
+                            // A replica that fails is not the tenant's database failing: the read goes to the primary,
+                            // inside the breaker's view, so only the primary's answer counts.
+                            LogReplicaFailed(tenantId, TenantDatabaseErrors.Describe(ex));
+                        }
                     }
-                    catch (Exception ex) when (TenantDatabaseErrors.IsUnavailable(ex) && !ct.IsCancellationRequested)
-                    {
-                        // A replica that fails is not the tenant's database failing: the read goes to the primary,
-                        // inside the breaker's view, so only the primary's answer counts.
-                        LogReplicaFailed(tenantId, TenantDatabaseErrors.Describe(ex));
-                    }
-                }
 
-                return await ExecuteAsync(primary, tenantId, operation, ct);
-            },
+                    return await ExecuteAsync(primary, tenantId, operation, ct);
+                },
+                cancellationToken),
             cancellationToken);
 
         if (write && result.Outcome is TenantOutcome.Created or TenantOutcome.Ok or TenantOutcome.Deleted)

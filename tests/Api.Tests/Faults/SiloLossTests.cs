@@ -22,8 +22,8 @@ public sealed class SiloLossTests(ApiCluster cluster) : IClassFixture<ApiCluster
     {
         await using var doomed = cluster.StartSiloProcess("doomed");
         var address = await FaultHttp.EventuallyAsync(
-            () => ActiveSiloAsync("doomed"), a => a is not null, Patience, $"silo 'doomed' active; output: {doomed.Output}");
-        var (tenant, key) = await TenantPlacedOnAsync(address!);
+            () => cluster.ActiveSiloAsync("doomed"), a => a is not null, Patience, $"silo 'doomed' active; output: {doomed.Output}");
+        var (tenant, key) = await cluster.TenantPlacedOnAsync(address!, "loss");
         using var http = cluster.TenantClient(key, silo: 0);
 
         // Frozen first, so the request is certainly delivered to it (it sits unread in the silo's socket) before it dies.
@@ -61,35 +61,6 @@ public sealed class SiloLossTests(ApiCluster cluster) : IClassFixture<ApiCluster
             Content = JsonContent.Create(new { body = text }),
             Headers = { { "Idempotency-Key", idempotencyKey } },
         };
-
-    /// <summary>A new single-mode tenant whose grain placement puts on the given silo (as the admin API reports it).</summary>
-    private async Task<(string Tenant, string Key)> TenantPlacedOnAsync(string address)
-    {
-        for (var i = 0; i < 64; i++)
-        {
-            var tenant = $"loss-{i}";
-            var key = await cluster.CreateTenantAsync(tenant, new { mode = "single" });
-            using var http = cluster.TenantClient(key, silo: 0);
-            (await http.GetAsync($"/api/tenants/{tenant}/notes")).StatusCode.Should().Be(HttpStatusCode.OK);
-            var view = await FaultHttp.GetJsonAsync(cluster.Admin, $"/admin/tenants/{tenant}");
-            if (view.GetProperty("activation").GetString() == address)
-            {
-                return (tenant, key);
-            }
-        }
-
-        throw new InvalidOperationException($"None of 64 tenants was placed on {address}.");
-    }
-
-    /// <summary>The Orleans address of the named silo once the cluster view has it active.</summary>
-    private async Task<string?> ActiveSiloAsync(string siloName)
-    {
-        var view = await FaultHttp.GetJsonAsync(cluster.Admin, "/admin/cluster");
-        return view.GetProperty("silos").EnumerateArray()
-            .Where(s => s.GetProperty("name").GetString() == siloName && s.GetProperty("status").GetString() == "active")
-            .Select(s => s.GetProperty("address").GetString())
-            .FirstOrDefault();
-    }
 
     /// <summary>
     /// Bytes received but not yet read on the TCP sockets a process holds (its descriptors' socket inodes looked up

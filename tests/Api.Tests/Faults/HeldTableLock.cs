@@ -1,0 +1,56 @@
+using Npgsql;
+
+namespace OrleansTenants.Api.Tests.Faults;
+
+/// <summary>
+/// A table locked ACCESS EXCLUSIVE by the test: whatever touches it waits until the lock is released. Holding a move's
+/// copy at a known point this way, a test can act while the copy is under way.
+/// </summary>
+internal sealed class HeldTableLock : IAsyncDisposable
+{
+    private readonly NpgsqlConnection _connection;
+    private readonly NpgsqlTransaction _transaction;
+    private readonly string _connectionString;
+    private readonly string _table;
+
+    private HeldTableLock(NpgsqlConnection connection, NpgsqlTransaction transaction, string connectionString, string table)
+    {
+        _connection = connection;
+        _transaction = transaction;
+        _connectionString = connectionString;
+        _table = table;
+    }
+
+    public static async Task<HeldTableLock> TakeAsync(string connectionString, string table)
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using (var command = new NpgsqlCommand($"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE", connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        return new HeldTableLock(connection, transaction, connectionString, table);
+    }
+
+    /// <summary>Waits until another session waits for this lock.</summary>
+    public Task WaitForWaiterAsync(TimeSpan patience) => FaultHttp.EventuallyAsync(
+        async () =>
+        {
+            await using var connection = new NpgsqlConnection(_connectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE relation = $1::regclass AND NOT granted", connection);
+            command.Parameters.AddWithValue(_table);
+            return (long)(await command.ExecuteScalarAsync())!;
+        },
+        waiters => waiters > 0,
+        patience,
+        $"a session waiting for the lock on {_table}");
+
+    public async ValueTask DisposeAsync()
+    {
+        await _transaction.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+}
