@@ -9,6 +9,7 @@ internal static class LoadLoop
     {
         using var stop = new CancellationTokenSource(duration);
         var (processBefore, postgresBefore) = cpu.Read();
+        Console.WriteLine($"  {DateTime.UtcNow:HH:mm:ss} {name} for {duration.TotalSeconds:0} s");
         var started = Stopwatch.GetTimestamp();
         var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {

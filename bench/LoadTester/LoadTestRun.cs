@@ -206,7 +206,8 @@ internal static class LoadTestRun
                 if (run.Failover is { } failover)
                 {
                     lines.Add($"{"",-22} failover: {failover.ErrorsAfterKill} errors after the kill ({failover.ErrorsOnLiveTargets} via live nodes, last {failover.RecoverySeconds?.ToString("0.00", CultureInfo.InvariantCulture) ?? "-"} s after it), " +
-                        $"{failover.SlowRequestsAfterKill} requests over 1 s, time to recover (errors and p99): {ReportWriter.RecoveryText(failover)}, duplicates {failover.DuplicateActivations?.ToString(CultureInfo.InvariantCulture) ?? "n/a"}");
+                        $"{failover.SlowRequestsAfterKill} requests over 1 s, time to recover (errors and p99): {ReportWriter.RecoveryText(failover)}, duplicates {failover.DuplicateActivations?.ToString(CultureInfo.InvariantCulture) ?? "n/a"}, " +
+                        ReportWriter.AcknowledgedWritesText(failover));
                 }
             }
         }

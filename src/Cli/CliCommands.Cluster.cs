@@ -37,7 +37,7 @@ internal sealed partial class CliCommands
 
     private Command Metrics()
     {
-        var metrics = new Command("metrics", "Show the answering silo's runtime counters and catalog totals.");
+        var metrics = new Command("metrics", "Show the answering silo's Orleans figures and catalog totals.");
         Admin(metrics, async (s, _, ct) =>
         {
             var response = await s.Client.GetMetricsAsync(ct);

@@ -31,6 +31,27 @@ public sealed partial class ReportWriterTests
         back.Scenarios.SelectMany(s => s.Runs).Select(r => (r.Scenario, r.Design, r.Requests))
             .Should().Equal(report.Scenarios.SelectMany(s => s.Runs).Select(r => (r.Scenario, r.Design, r.Requests)));
         back.Scenarios[1].Runs[0].Failover!.DuplicateActivations.Should().Be(0);
+        back.Scenarios[1].Runs[2].Failover!.AcknowledgedWrites.Should().Be(new AcknowledgedWriteCheck(52, 52, 0, 0));
+        run = document.RootElement.GetProperty("scenarios")[1].GetProperty("runs")[0];
+        run.GetProperty("failover").GetProperty("acknowledgedWrites").GetProperty("missing").GetInt64().Should().Be(0);
+    }
+
+    [Fact]
+    public void The_failover_figures_show_the_acknowledged_writes_and_a_report_from_before_the_check_says_not_checked()
+    {
+        var html = ReportWriter.ToHtml(SampleReport());
+
+        html.Should().Contain("acknowledged writes: 50, missing 0 (unverified 0)", "the headline says it for each design")
+            .And.Contain("acknowledged writes: 52, missing 0 (unverified 0)")
+            .And.Contain("50: 50 present, 0 missing (unverified 0)")
+            .And.Contain(SvgChart.Esc(AcknowledgedWriteVerifier.Method), "how they were read back is stated where the figure is");
+
+        // A JSON report written before the check has no acknowledgedWrites: it reads back as null and renders.
+        var old = AcknowledgedWritesProperty().Replace(ReportWriter.ToJson(SampleReport()), "");
+        old.Should().NotContain("acknowledgedWrites");
+        var report = ReportWriter.FromJson(old);
+        report.Scenarios[1].Runs[0].Failover!.AcknowledgedWrites.Should().BeNull();
+        ReportWriter.ToHtml(report).Should().Contain("acknowledged writes not checked");
     }
 
     [Fact]
@@ -177,7 +198,7 @@ public sealed partial class ReportWriterTests
             null,
             null,
             null,
-            failover ? new FailoverResult("silo-2", 3.3, 5, 2, 3, new Dictionary<string, long> { ["503"] = 3 }, 0.8, 0.8, false, 9, 59, 1.2, 4, design == "grain" ? 0 : null, design == "grain" ? 1000 : null, "logs") : null,
+            failover ? new FailoverResult("silo-2", 3.3, 5, 2, 3, new Dictionary<string, long> { ["503"] = 3 }, 0.8, 0.8, false, 9, 59, 1.2, 4, design == "grain" ? 0 : null, design == "grain" ? 1000 : null, "logs", new AcknowledgedWriteCheck(50 + index, 50 + index, 0, 0)) : null,
             new HostCpu(99, 90, 9),
             []);
     }
@@ -187,4 +208,7 @@ public sealed partial class ReportWriterTests
 
     [GeneratedRegex("href=\"([^\"]*)\"")]
     private static partial Regex HrefAttribute();
+
+    [GeneratedRegex(",\\s*\"acknowledgedWrites\": \\{[^}]*\\}")]
+    private static partial Regex AcknowledgedWritesProperty();
 }

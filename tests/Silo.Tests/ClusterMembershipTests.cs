@@ -67,7 +67,7 @@ public sealed class ClusterMembershipTests : IAsyncLifetime
         ready.StatusCode.Should().Be(HttpStatusCode.OK, await ready.Content.ReadAsStringAsync());
         (await QueryAsync("SELECT querykey FROM orleans.orleansquery", r => r.GetString(0))).Should().Contain(ProviderQueryKeys);
         (await QueryAsync("SELECT status FROM orleans.orleansmembershiptable", r => r.GetInt32(0))).Should().Equal(Active);
-        (await QueryAsync("SELECT to_regnamespace('cluster') IS NULL", r => r.GetBoolean(0))).Should().Equal([true], "the earlier runtime's tables are dropped");
+        (await QueryAsync("SELECT to_regnamespace('cluster') IS NULL", r => r.GetBoolean(0))).Should().Equal([true], "the tables of cluster steps 1 and 2 are dropped");
     }
 
     [Fact]

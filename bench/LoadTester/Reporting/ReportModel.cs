@@ -143,7 +143,8 @@ public sealed record RotatedTenant(string Tenant, string Mode, string OldRole, s
 /// <see cref="ErrorsAtWindowEnd"/> the errors had not stopped when the window ended). <see cref="LatencyRecoverySeconds"/>:
 /// time to recover by the rule of <c>FailoverAnalysis</c> against <see cref="RecoveryThresholdMs"/>; null when
 /// it did not recover within the window, or when there was no p99 before the kill to compare with (then
-/// <see cref="P99BeforeKill"/> is null too).
+/// <see cref="P99BeforeKill"/> is null too). <see cref="AcknowledgedWrites"/>: the note creates the server acknowledged,
+/// looked up after the run (null in reports written before it was checked).
 /// </summary>
 public sealed record FailoverResult(
     string Killed,
@@ -161,4 +162,12 @@ public sealed record FailoverResult(
     long SlowRequestsAfterKill,
     int? DuplicateActivations,
     int? ActivationsChecked,
-    string DuplicateMethod);
+    string DuplicateMethod,
+    AcknowledgedWriteCheck? AcknowledgedWrites);
+
+/// <summary>
+/// Every write the server acknowledged (a note create answered 2xx), looked up after a failover run:
+/// <see cref="Present"/> found (200), <see cref="Missing"/> not found (404), <see cref="Unverified"/> no answer either
+/// way (still failing after retries, or no id in the create's response). Acknowledged = the sum of the three.
+/// </summary>
+public sealed record AcknowledgedWriteCheck(long Acknowledged, long Present, long Missing, long Unverified);

@@ -133,8 +133,21 @@ public static partial class ReportWriter
         Row(html, "requests slower than 1 s after the kill", f.SlowRequestsAfterKill.ToString("N0", CultureInfo.InvariantCulture));
         Row(html, "duplicate activations", f.DuplicateActivations is { } d ? $"{d} (of {f.ActivationsChecked:N0} activations checked)" : "not applicable");
         Row(html, "duplicates measured by", f.DuplicateMethod);
+        Row(html, "writes the server acknowledged (note creates answered 2xx), read back after the run", f.AcknowledgedWrites is { } w
+            ? $"{w.Acknowledged:N0}: {w.Present:N0} present, {w.Missing:N0} missing (unverified {w.Unverified:N0})"
+            : "not checked");
+        if (f.AcknowledgedWrites is not null)
+        {
+            Row(html, "acknowledged writes read back by", AcknowledgedWriteVerifier.Method);
+        }
+
         html.Append("</table>");
     }
+
+    /// <summary>The acknowledged-writes check as a short phrase, for the headline and the console.</summary>
+    internal static string AcknowledgedWritesText(FailoverResult failover) => failover.AcknowledgedWrites is { } w
+        ? $"acknowledged writes: {w.Acknowledged:N0}, missing {w.Missing:N0} (unverified {w.Unverified:N0})"
+        : "acknowledged writes not checked";
 
     /// <summary>The time to recover as a short phrase: seconds, not recovered within the window, or not measured.</summary>
     internal static string RecoveryText(FailoverResult failover) => failover switch

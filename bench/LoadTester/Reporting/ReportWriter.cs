@@ -121,7 +121,8 @@ public static partial class ReportWriter
         {
             parts.Add($"{failover.Killed} killed at {failover.KilledAt:0.0} s: {failover.ErrorsAfterKill:N0} errors ({failover.ErrorsOnLiveTargets:N0} through live nodes), " +
                 $"{failover.SlowRequestsAfterKill:N0} requests over 1 s, time to recover: {RecoveryText(failover)}" +
-                (failover.DuplicateActivations is { } d ? $", duplicate activations {d}" : ""));
+                (failover.DuplicateActivations is { } d ? $", duplicate activations {d}" : "") +
+                ", " + AcknowledgedWritesText(failover));
         }
 
         return string.Join("; ", parts);

@@ -19,7 +19,12 @@ internal static class FailoverAnalysis
         "from the kill to the first second from which on 5 consecutive seconds (or every second to the window's end, if fewer remain) each had successful requests, " +
         "no error and a p99 at most max(2 × the median per-second p99 before the kill, that p99 + 50 ms); a later isolated slow or failing second does not move it";
 
-    public static FailoverResult Analyze((string Node, double T) kill, IReadOnlyList<TimelinePoint> timeline, IEnumerable<ErrorEvent> errors, ActivationAnalysis? analysis)
+    public static FailoverResult Analyze(
+        (string Node, double T) kill,
+        IReadOnlyList<TimelinePoint> timeline,
+        IEnumerable<ErrorEvent> errors,
+        ActivationAnalysis? analysis,
+        AcknowledgedWriteCheck? acknowledgedWrites)
     {
         var after = errors.Where(e => e.T >= kill.T).ToList();
         var before = timeline.Where(p => p.T >= 1 && p.T + 1 <= kill.T && p.Ok > 0).Select(p => p.P99).Order().ToList();
@@ -45,7 +50,8 @@ internal static class FailoverAnalysis
             analysis?.Activations,
             analysis is null
                 ? "not applicable: the baselines have no activations"
-                : "overlapping activation intervals of one tenant on two silos, from the silos' own activation and deactivation log lines (an activation on the killed silo ends at the kill; one still open on a live silo lasts until the analysis)");
+                : "overlapping activation intervals of one tenant on two silos, from the silos' own activation and deactivation log lines (an activation on the killed silo ends at the kill; one still open on a live silo lasts until the analysis)",
+            acknowledgedWrites);
     }
 
     /// <summary>The p99 a second may have and still count as recovered.</summary>

@@ -160,6 +160,9 @@ internal sealed partial class ScenarioRunner(RunContext context)
             notes.AddRange(analysis.DuplicateExamples.Select(e => "overlap: " + e));
         }
 
+        // After the activation analysis and the processes' counters, so that the lookups count in neither.
+        var acknowledgedWrites = killed is { } dead ? await VerifyAcknowledgedWritesAsync(targets, dead.Node, plan, driver.AcknowledgedNotes, cancellationToken) : null;
+
         var result = new DesignRun(
             host.Name,
             scenario.Name,
@@ -180,7 +183,7 @@ internal sealed partial class ScenarioRunner(RunContext context)
             burst?.Result is { } b ? b with { PeakDesignConnections = PeakDuring(samples, host.Name, recorder.SecondsAt(burst.Started), recorder.SecondsAt(burst.Ended)) } : null,
             scenario.Churn is { } churn ? new ChurnResult(churn.ActiveSeconds, churn.Groups, driver.Returning.Count, driver.Returning.Summary(), driver.NotReturning.Summary(), analysis?.ActivationsInWindow, analysis?.IdleCollectionsInWindow) : null,
             rotation.Count > 0 ? RotationResult(host, scenario, rotation, rotatedAt, rotationT, observedUntil, adminCallMs, logOffset, oldRoles, driver) : null,
-            killed is { } kill ? FailoverAnalysis.Analyze(kill, recorder.Timeline(), recorder.ErrorEvents, analysis) : null,
+            killed is { } kill ? FailoverAnalysis.Analyze(kill, recorder.Timeline(), recorder.ErrorEvents, analysis, acknowledgedWrites) : null,
             cpu.Summarize(0, settings.DurationSeconds),
             notes);
         log.WriteLine($"  {result.Throughput:0} req/s, p50 {result.Latency.P50:0.0} ms, p99 {result.Latency.P99:0.0} ms, {result.Errors} errors, design connections peak {result.Connections.PeakDesign} (data {result.Connections.PeakDesignData})" +

@@ -53,6 +53,9 @@ internal sealed class LoadDriver
 
     public LatencyHistogram NotReturning { get; } = new();
 
+    /// <summary>The note creates the server answered with 2xx, to be looked up after a failover.</summary>
+    public AcknowledgedNotes AcknowledgedNotes { get; } = new();
+
     public long InFlight => Interlocked.Read(ref _inFlight);
 
     public long EndTimestamp => Recorder.MeasureStart + (long)(_options.DurationSeconds * Stopwatch.Frequency);
@@ -275,6 +278,12 @@ internal sealed class LoadDriver
             var status = code is >= 0 and < 600 ? StatusText[code] : code.ToString(CultureInfo.InvariantCulture);
             if (code is >= 200 and < 300)
             {
+                if (planned.Operation == Operation.CreateNote)
+                {
+                    // Only creates are parsed; the body is already buffered (ResponseContentRead).
+                    AcknowledgedNotes.Record(planned.Tenant, await response.Content.ReadAsByteArrayAsync(CancellationToken.None));
+                }
+
                 return (status, true, target, null);
             }
 

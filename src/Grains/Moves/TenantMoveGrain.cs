@@ -43,7 +43,7 @@ public sealed partial class TenantMoveGrain(
         {
             // Registered before the run starts: from here on, a silo that dies leaves the job to a live one.
             await this.RegisterOrUpdateReminder(WakeUpReminder, WakeUpPeriod, WakeUpPeriod);
-            _run ??= RunAsync();
+            EnsureRunning();
         }
     }
 
@@ -53,11 +53,20 @@ public sealed partial class TenantMoveGrain(
     {
         if (job.State.Phase == TenantMoveJobPhase.Running)
         {
-            _run ??= RunAsync();
+            EnsureRunning();
             return;
         }
 
         await ForgetAsync();
+    }
+
+    /// <summary>One run at a time per activation: a reminder tick during a run leaves it be.</summary>
+    private void EnsureRunning()
+    {
+        if (_run is null || _run.IsCompleted)
+        {
+            _run = RunAsync();
+        }
     }
 
     /// <summary>Asks the tenant's grain to run the move until it answers with an outcome, then records it.</summary>
@@ -89,10 +98,6 @@ public sealed partial class TenantMoveGrain(
         {
             // Whatever it was, the reminder wakes the job again; the tenant's grain keeps the move consistent meanwhile.
             LogNotFinished(moveId, job.State.TenantId!, ex.GetType().Name);
-        }
-        finally
-        {
-            _run = null;
         }
     }
 
