@@ -6,6 +6,11 @@ namespace OrleansTenants.Grains.Tenants;
 /// Tenant activations across the cluster, from Orleans' management grain: where each tenant is active (read from
 /// the silos' own activation lists, not a directory cache that may be stale) and ending an activation wherever it is.
 /// </summary>
+/// <remarks>
+/// Reading asks each active silo on its own, so a silo that died and is not declared dead yet leaves out only its
+/// own activations. Deactivating must reach every silo: there, a silo that does not answer fails the call (the admin
+/// gets 503 and may repeat), since it may hold the activation.
+/// </remarks>
 public sealed class TenantActivations(IGrainFactory grains)
 {
     private static readonly string[] TenantGrainClass = [RuntimeTypeNameFormatter.Format(typeof(TenantGrain))];
@@ -20,11 +25,24 @@ public sealed class TenantActivations(IGrainFactory grains)
         return answers.Any(answer => answer is true);
     }
 
-    /// <summary>Every active tenant, with the silo that holds its activation.</summary>
+    /// <summary>Every active tenant, with the silo that holds its activation, as the silos that answer report them.</summary>
     public async Task<IReadOnlyDictionary<string, SiloAddress>> LocateAllAsync()
     {
+        var management = Management;
+        var silos = await management.GetHosts(onlyActive: true);
+        var answers = await Task.WhenAll(silos.Keys.Select(async silo =>
+        {
+            try
+            {
+                return await management.GetDetailedGrainStatistics(TenantGrainClass, [silo]);
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                return [];
+            }
+        }));
         var located = new Dictionary<string, SiloAddress>(StringComparer.Ordinal);
-        foreach (var activation in await Management.GetDetailedGrainStatistics(TenantGrainClass))
+        foreach (var activation in answers.SelectMany(a => a))
         {
             located[activation.GrainId.Key.ToString()!] = activation.SiloAddress;
         }
