@@ -42,12 +42,13 @@ public static partial class TenantCrmApi
             query[name] = values.ToString();
         }
 
-        var result = await grains.GetGrain<ITenantGrain>(tenantId).ListAsync(keyHash, resource, query, context.RequestAborted);
+        var grain = grains.GetGrain<ITenantGrain>(tenantId);
+        var result = await ReadRetry.RunAsync(ct => grain.ListAsync(keyHash, resource, query, ct), context.RequestAborted);
         return await TenantHttpResults.ToHttpAsync(result, context, tenantId, resource, keys);
     }
 
     private static Task<IResult> GetAsync(string tenantId, string resource, string id, HttpContext context, IGrainFactory grains, ApiKeyCatalog keys) =>
-        OnRowAsync(tenantId, resource, id, context, grains, keys, (grain, keyHash, rowId, ct) => grain.GetAsync(keyHash, resource, rowId, ct));
+        OnRowAsync(tenantId, resource, id, context, grains, keys, (grain, keyHash, rowId, ct) => ReadRetry.RunAsync(c => grain.GetAsync(keyHash, resource, rowId, c), ct).AsTask());
 
     private static Task<IResult> DeleteAsync(string tenantId, string resource, string id, HttpContext context, IGrainFactory grains, ApiKeyCatalog keys) =>
         OnRowAsync(tenantId, resource, id, context, grains, keys, (grain, keyHash, rowId, ct) => grain.DeleteAsync(keyHash, resource, rowId, ct));
