@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
+using OrleansTenants.Api.Tests.Faults;
 using OrleansTenants.Grains.Provisioning;
 using OrleansTenants.Silo;
 using OrleansTenants.TestSupport;
@@ -110,15 +111,20 @@ public sealed class ApiCluster : IAsyncLifetime
 
     public HttpClient TenantClient(string key, int silo = 0) => NewClient(_clients[silo].BaseAddress!, key);
 
-    /// <summary>The Orleans address (host:port@generation) of the named silo once the cluster view has it active, else null.</summary>
-    public async Task<string?> ActiveSiloAsync(string siloName)
-    {
-        var view = await Admin.GetFromJsonAsync<JsonElement>("/admin/cluster");
-        return view.GetProperty("silos").EnumerateArray()
-            .Where(s => s.GetProperty("name").GetString() == siloName && s.GetProperty("status").GetString() == "active")
-            .Select(s => s.GetProperty("address").GetString())
-            .FirstOrDefault();
-    }
+    /// <summary>The Orleans address (host:port@generation) of a silo process of this cluster, once the cluster view has it active.</summary>
+    public async Task<string> WaitUntilActiveAsync(string siloName, DotnetProcess process) =>
+        (await FaultHttp.EventuallyAsync(
+            async () =>
+            {
+                var view = await Admin.GetFromJsonAsync<JsonElement>("/admin/cluster");
+                return view.GetProperty("silos").EnumerateArray()
+                    .Where(s => s.GetProperty("name").GetString() == siloName && s.GetProperty("status").GetString() == "active")
+                    .Select(s => s.GetProperty("address").GetString())
+                    .FirstOrDefault();
+            },
+            address => address is not null,
+            TimeSpan.FromSeconds(60),
+            $"silo '{siloName}' active; output: {process.Output}"))!;
 
     /// <summary>A new single-mode tenant (and its key) whose grain Orleans placed on the silo at <paramref name="address"/>.</summary>
     public async Task<(string Tenant, string Key)> TenantPlacedOnAsync(string address, string prefix)

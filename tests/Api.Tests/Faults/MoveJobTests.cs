@@ -45,9 +45,8 @@ public sealed class MoveJobTests(ApiCluster cluster) : IClassFixture<ApiCluster>
     public async Task A_tenant_whose_silo_is_killed_during_the_copy_stays_where_it_was_and_its_move_is_failed()
     {
         await using var doomed = cluster.StartSiloProcess("mover");
-        var address = await FaultHttp.EventuallyAsync(
-            () => cluster.ActiveSiloAsync("mover"), a => a is not null, Patience, $"silo 'mover' active; output: {doomed.Output}");
-        var (tenant, key) = await cluster.TenantPlacedOnAsync(address!, "cut");
+        var address = await cluster.WaitUntilActiveAsync("mover", doomed);
+        var (tenant, key) = await cluster.TenantPlacedOnAsync(address, "cut");
         using var http = cluster.TenantClient(key);
         var account = await FaultHttp.CreateAsync(http, tenant, "accounts", new { name = "Still here" });
         var target = await cluster.RegisterSharedDatabaseAsync("cut");

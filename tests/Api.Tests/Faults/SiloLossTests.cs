@@ -21,9 +21,8 @@ public sealed class SiloLossTests(ApiCluster cluster) : IClassFixture<ApiCluster
     public async Task A_write_whose_silo_dies_mid_call_answers_503_and_its_retry_applies_it_once()
     {
         await using var doomed = cluster.StartSiloProcess("doomed");
-        var address = await FaultHttp.EventuallyAsync(
-            () => cluster.ActiveSiloAsync("doomed"), a => a is not null, Patience, $"silo 'doomed' active; output: {doomed.Output}");
-        var (tenant, key) = await cluster.TenantPlacedOnAsync(address!, "loss");
+        var address = await cluster.WaitUntilActiveAsync("doomed", doomed);
+        var (tenant, key) = await cluster.TenantPlacedOnAsync(address, "loss");
         using var http = cluster.TenantClient(key, silo: 0);
 
         // Frozen first, so the request is certainly delivered to it (it sits unread in the silo's socket) before it dies.
@@ -39,7 +38,7 @@ public sealed class SiloLossTests(ApiCluster cluster) : IClassFixture<ApiCluster
         lost.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json");
         lost.Headers.RetryAfter?.Delta.Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1));
         ApiCluster.Json(body).GetProperty("detail").GetString().Should().Contain("Idempotency-Key");
-        body.Should().NotContain(address!.Split('@')[0], "silo addresses are internal");
+        body.Should().NotContain(address.Split('@')[0], "silo addresses are internal");
 
         var retried = await FaultHttp.EventuallyAsync(
             async () =>
