@@ -103,15 +103,11 @@ public sealed class ClusterMembershipTests : IAsyncLifetime
         (await admin.PostAsJsonAsync("/admin/tenants", new { id = "via-api", name = "Via the Api", placement = new { mode = "single" } })).EnsureSuccessStatusCode();
         var key = (await (await admin.PostAsJsonAsync("/admin/tenants/via-api/api-keys", new { name = "tests" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
 
-        var url = new Uri($"http://127.0.0.1:{FreeTcpPort()}");
+        var url = new Uri($"http://127.0.0.1:{RestartablePostgres.FreeLoopbackPort()}");
         await using var api = DotnetProcess.Start("OrleansTenants.Api.dll",
             ["--urls", url.ToString().TrimEnd('/'), $"--ConnectionStrings:Catalog={Catalog}", $"--Admin:ApiKey={AdminKey}", $"--Encryption:Keys:k1={EncryptionKey}"]);
         using var tenant = Client(url, key);
-        await EventuallyAsync(async () =>
-        {
-            using var ready = await tenant.GetAsync("/readyz");
-            return ready.StatusCode == HttpStatusCode.OK;
-        }, $"the Api ready; output: {api.Output}");
+        await api.WaitUntilReadyAsync(url, Patience);
 
         using var created = await tenant.PostAsJsonAsync("/api/tenants/via-api/accounts", new { name = "Through a gateway" });
         created.StatusCode.Should().Be(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
@@ -167,38 +163,5 @@ public sealed class ClusterMembershipTests : IAsyncLifetime
         var client = new HttpClient { BaseAddress = baseAddress };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return client;
-    }
-
-    private static async Task EventuallyAsync(Func<Task<bool>> probe, string what)
-    {
-        using var deadline = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            try
-            {
-                if (await probe())
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            if (deadline.IsCancellationRequested)
-            {
-                throw new TimeoutException($"{what}: not within {Patience}");
-            }
-
-            await Task.Delay(200);
-        }
-    }
-
-    private static int FreeTcpPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
 
 namespace OrleansTenants.TestSupport;
 
@@ -49,6 +50,43 @@ public sealed class DotnetProcess : IAsyncDisposable
     }
 
     public void Signal(int signal) => Signals.Send(_process.Id, signal);
+
+    /// <summary>
+    /// Waits (polling with a deadline) until the web server this process runs at <paramref name="baseAddress"/> answers
+    /// <c>/readyz</c> with 200; fails at once, with the output, if the process exits first.
+    /// </summary>
+    public async Task WaitUntilReadyAsync(Uri baseAddress, TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var waiting = Stopwatch.StartNew();
+        while (true)
+        {
+            if (HasExited)
+            {
+                throw new InvalidOperationException($"The process exited with code {ExitCode}:\n{Output}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync("/readyz");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet, or too busy starting to answer within the probe's timeout.
+            }
+
+            if (waiting.Elapsed > timeout)
+            {
+                throw new TimeoutException($"Not ready within {timeout}:\n{Output}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {

@@ -1,7 +1,5 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -78,7 +76,7 @@ public sealed class ProcessCluster : IAsyncLifetime
 
     private SiloNode Start(string name)
     {
-        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        var url = new Uri($"http://127.0.0.1:{RestartablePostgres.FreeLoopbackPort()}");
         var process = DotnetProcess.Start("OrleansTenants.Silo.dll",
         [
             "--urls", url.ToString().TrimEnd('/'),
@@ -94,41 +92,10 @@ public sealed class ProcessCluster : IAsyncLifetime
         ]);
         return new SiloNode(name, url, process);
     }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>One silo process of a <see cref="ProcessCluster"/>.</summary>
 public sealed record SiloNode(string Name, Uri Url, DotnetProcess Process)
 {
-    public async Task WaitUntilReadyAsync(TimeSpan patience)
-    {
-        using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(2) };
-        await FaultHttp.EventuallyAsync(
-            async () =>
-            {
-                if (Process.HasExited)
-                {
-                    throw new InvalidOperationException($"{Name} exited with code {Process.ExitCode}:\n{Process.Output}");
-                }
-
-                try
-                {
-                    using var ready = await http.GetAsync("/readyz");
-                    return ready.StatusCode;
-                }
-                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-                {
-                    return HttpStatusCode.ServiceUnavailable;
-                }
-            },
-            status => status == HttpStatusCode.OK,
-            patience,
-            $"{Name} ready");
-    }
+    public Task WaitUntilReadyAsync(TimeSpan patience) => Process.WaitUntilReadyAsync(Url, patience);
 }
