@@ -96,6 +96,52 @@ public sealed partial class EmbeddedDefaultTests : IDisposable
         await ProcessState.WaitUntilGoneAsync(postgresPid, TimeSpan.FromSeconds(30));
     }
 
+    [Fact]
+    public async Task Starts_from_a_private_directory_that_the_postgres_account_cannot_enter()
+    {
+        // As a checkout under /root or a mktemp -d folder: only its owner may enter.
+        File.SetUnixFileMode(_workingDirectory.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var locationFile = Path.Combine(DataDirectory, "postgres", "data-location");
+        try
+        {
+            await using var silo = SiloProcess.Start(_workingDirectory.Path);
+            await silo.WaitUntilReadyAsync(StartTimeout);
+
+            await AssertHealthyAsync(silo.BaseAddress);
+            await AssertDemoTenantsAnswerAsync(silo.BaseAddress);
+            if (Environment.UserName == "root")
+            {
+                var dataDirectory = File.ReadAllText(locationFile).Trim();
+                dataDirectory.Should().StartWith("/var/lib/postgresql/orleans-tenants/");
+                silo.Output.Should().Contain($"PostgreSQL data: {dataDirectory}");
+                File.Exists(Path.Combine(dataDirectory, "PG_VERSION")).Should().BeTrue();
+            }
+
+            silo.Signal(Signals.SigInt);
+            (await silo.WaitForExitAsync(TimeSpan.FromSeconds(30))).Should().Be(0);
+        }
+        finally
+        {
+            if (File.Exists(locationFile))
+            {
+                Directory.Delete(Path.GetDirectoryName(File.ReadAllText(locationFile).Trim())!, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Without_the_postgres_programs_the_silo_stops_with_one_line_naming_the_package_to_install()
+    {
+        var empty = Directory.CreateDirectory(Path.Combine(_workingDirectory.Path, "no-postgres")).FullName;
+
+        await using var silo = SiloProcess.Start(_workingDirectory.Path, ["--Embedded:PostgresBinDirectory", empty]);
+
+        (await silo.WaitForExitAsync(StartTimeout)).Should().Be(1);
+        silo.Output.Split('\n').Should().ContainSingle(line => line.StartsWith("Cannot start the embedded PostgreSQL: ", StringComparison.Ordinal))
+            .Which.Should().Contain("apt-get install -y postgresql").And.Contain(empty).And.Contain("Embedded:PostgresBinDirectory");
+        silo.Output.Should().NotContain("Unhandled exception").And.NotContain("   at ");
+    }
+
     public void Dispose() => _workingDirectory.Dispose();
 
     private int PostmasterPid() =>

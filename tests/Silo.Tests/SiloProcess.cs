@@ -11,10 +11,12 @@ internal sealed class SiloProcess(DotnetProcess process, Uri baseAddress) : IAsy
 
     public string Output => process.Output;
 
-    public static SiloProcess Start(string workingDirectory)
+    public static SiloProcess Start(string workingDirectory, IEnumerable<string>? arguments = null)
     {
         var baseAddress = new Uri($"http://127.0.0.1:{RestartablePostgres.FreeLoopbackPort()}");
-        return new SiloProcess(DotnetProcess.Start("OrleansTenants.Silo.dll", ["--urls", baseAddress.ToString().TrimEnd('/')], workingDirectory), baseAddress);
+        return new SiloProcess(
+            DotnetProcess.Start("OrleansTenants.Silo.dll", ["--urls", baseAddress.ToString().TrimEnd('/'), .. arguments ?? []], workingDirectory),
+            baseAddress);
     }
 
     public Task WaitUntilReadyAsync(TimeSpan timeout) => process.WaitUntilReadyAsync(BaseAddress, timeout);

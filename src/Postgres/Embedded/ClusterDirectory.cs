@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.Versioning;
 using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Logging;
 
 namespace OrleansTenants.Postgres.Embedded;
@@ -16,18 +17,26 @@ internal sealed class ClusterDirectory
     {
         _tools = tools;
         Root = Path.GetFullPath(rootDirectory);
-        DataDirectory = Path.Combine(Root, "data");
+        DataDirectory = LocalDataDirectory;
         LogFile = Path.Combine(Root, "postgres.log");
         PasswordFile = Path.Combine(Root, "superuser.password");
     }
 
     public string Root { get; }
 
-    public string DataDirectory { get; }
+    /// <summary>
+    /// PGDATA: <c>data/</c> below the root, or, when the server account cannot reach the root (a checkout in a private
+    /// directory, as root), a directory of its own under that account's home, recorded in <see cref="DataLocationFile"/>.
+    /// </summary>
+    public string DataDirectory { get; private set; }
 
     public string LogFile { get; }
 
     public string PasswordFile { get; }
+
+    private string LocalDataDirectory => Path.Combine(Root, "data");
+
+    private string DataLocationFile => Path.Combine(Root, "data-location");
 
     private string PidFile => Path.Combine(DataDirectory, "postmaster.pid");
 
@@ -42,6 +51,7 @@ internal sealed class ClusterDirectory
     {
         Directory.CreateDirectory(Root);
         LetServerAccountThrough();
+        DataDirectory = await LocateDataDirectoryAsync(cancellationToken);
         if (!File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
         {
             return (await InitializeAsync(durable, cancellationToken), true, null);
@@ -49,8 +59,8 @@ internal sealed class ClusterDirectory
 
         if (!File.Exists(PasswordFile))
         {
-            throw new InvalidOperationException(
-                $"{DataDirectory} holds a cluster but its password file {PasswordFile} is missing; delete {DataDirectory} to start afresh.");
+            throw new EmbeddedPostgresSetupException(
+                $"{DataDirectory} holds a PostgreSQL cluster but its password file {PasswordFile} is missing; delete {DataDirectory} to start afresh.");
         }
 
         var password = File.ReadAllText(PasswordFile).Trim();
@@ -121,6 +131,46 @@ internal sealed class ClusterDirectory
         {
             File.SetUnixFileMode(Root, mode | UnixFileMode.OtherExecute);
         }
+    }
+
+    private async Task<string> LocateDataDirectoryAsync(CancellationToken cancellationToken)
+    {
+        if (File.Exists(DataLocationFile))
+        {
+            return File.ReadAllText(DataLocationFile).Trim();
+        }
+
+        if (await _tools.ServerAccountCanEnterAsync(Root, cancellationToken))
+        {
+            return LocalDataDirectory;
+        }
+
+        var blocking = FirstPrivateAncestor();
+        var home = await _tools.ServerAccountHomeAsync(cancellationToken) ?? throw new EmbeddedPostgresSetupException(
+            $"PostgreSQL runs as the '{_tools.ServerAccount}' account, which cannot enter {blocking ?? Root} to reach {Root}, and has no home "
+            + $"directory to keep its data in instead. Start from a directory that account can reach, or let it through: chmod o+x {blocking ?? Root}");
+
+        // One directory per root, named by the root's path, so every start from this root finds the same cluster.
+        var owned = Path.Combine(home, "orleans-tenants");
+        var relocated = Path.Combine(owned, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Root)))[..16]);
+        Directory.CreateDirectory(relocated);
+        await _tools.GiveToServerAccountAsync([owned, relocated], cancellationToken);
+        File.SetUnixFileMode(relocated, OwnerReadWrite | UnixFileMode.UserExecute);
+        var dataDirectory = Path.Combine(relocated, "data");
+        File.WriteAllText(DataLocationFile, dataDirectory);
+        return dataDirectory;
+    }
+
+    // The directory that keeps the server account out, for the message: the highest one above the root that others may not enter.
+    private string? FirstPrivateAncestor()
+    {
+        var ancestors = new List<string>();
+        for (var directory = Path.GetDirectoryName(Root); directory is not null; directory = Path.GetDirectoryName(directory))
+        {
+            ancestors.Add(directory);
+        }
+
+        return ancestors.AsEnumerable().Reverse().FirstOrDefault(directory => !File.GetUnixFileMode(directory).HasFlag(UnixFileMode.OtherExecute));
     }
 
     private async Task<string> InitializeAsync(bool durable, CancellationToken cancellationToken)

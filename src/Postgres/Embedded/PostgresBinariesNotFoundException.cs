@@ -1,7 +1,7 @@
 namespace OrleansTenants.Postgres.Embedded;
 
 /// <summary>No directory holding the PostgreSQL server programs was found.</summary>
-public sealed class PostgresBinariesNotFoundException : Exception
+public sealed class PostgresBinariesNotFoundException : EmbeddedPostgresSetupException
 {
     public PostgresBinariesNotFoundException()
         : this([])
@@ -23,7 +23,7 @@ public sealed class PostgresBinariesNotFoundException : Exception
     internal PostgresBinariesNotFoundException(IReadOnlyList<string> searchedDirectories)
         : base(
             $"The PostgreSQL server programs ({string.Join(", ", PostgresBinaries.RequiredPrograms)}) were not found. "
-            + "Install the Debian/Ubuntu package 'postgresql' (apt-get install -y postgresql) or set EmbeddedPostgresOptions.BinDirectory. "
+            + "Install the Debian/Ubuntu package 'postgresql' (apt-get install -y postgresql) or name the directory that holds them. "
             + $"Looked in: {(searchedDirectories.Count == 0 ? "(nowhere)" : string.Join(", ", searchedDirectories))}")
     {
         SearchedDirectories = searchedDirectories;

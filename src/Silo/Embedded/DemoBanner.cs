@@ -14,6 +14,11 @@ public sealed class DemoBanner(EmbeddedCatalog embedded, IReadOnlyList<(string I
         var text = new StringBuilder();
         text.AppendLine().AppendLine("OrleansTenants embedded demo");
         text.AppendLine($"  data directory: {embedded.DataDirectory}");
+        if (!embedded.Server.DataDirectory.StartsWith(embedded.DataDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            text.AppendLine($"  PostgreSQL data: {embedded.Server.DataDirectory} (the postgres account cannot enter the data directory)");
+        }
+
         text.AppendLine($"  tenants: {string.Join(", ", tenants.Select(t => $"{t.Id} ({t.Mode})"))}");
         if (newKeys is null)
         {

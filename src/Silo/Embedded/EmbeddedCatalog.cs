@@ -14,6 +14,9 @@ public sealed class EmbeddedCatalog : IAsyncDisposable
 {
     public const string CatalogDatabaseName = "orleans_tenants";
 
+    /// <summary>Names the directory holding postgres, initdb and pg_ctl when the default search would not find it.</summary>
+    public const string PostgresBinDirectorySetting = "Embedded:PostgresBinDirectory";
+
     private EmbeddedCatalog(EmbeddedPostgres server, string dataDirectory)
     {
         Server = server;
@@ -47,7 +50,13 @@ public sealed class EmbeddedCatalog : IAsyncDisposable
         var portFile = Path.Combine(dataDirectory, "postgres-port");
         int? port = File.Exists(portFile) ? int.Parse(File.ReadAllText(portFile).Trim(), System.Globalization.CultureInfo.InvariantCulture) : null;
         // Several silos started in one directory share its server: the first runs it, the others join.
-        var options = new EmbeddedPostgresOptions { RootDirectory = Path.Combine(dataDirectory, "postgres"), Port = port, JoinRunningServer = true };
+        var options = new EmbeddedPostgresOptions
+        {
+            RootDirectory = Path.Combine(dataDirectory, "postgres"),
+            Port = port,
+            JoinRunningServer = true,
+            BinDirectory = configuration[PostgresBinDirectorySetting],
+        };
         options = options with { MaxConnections = configuration.GetValue("Embedded:MaxConnections", options.MaxConnections) };
         if (options.MaxConnections is < 20 or > 10_000)
         {
