@@ -36,6 +36,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<DatabaseProvisioner>();
+        services.AddSingleton<SingleModeDatabase>();
         services.AddSingleton<TenantConfigurationLoader>();
         return services;
     }

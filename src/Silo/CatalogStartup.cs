@@ -1,5 +1,6 @@
 using Npgsql;
 using OrleansTenants.Api.Cluster;
+using OrleansTenants.Grains.Provisioning;
 using OrleansTenants.Grains.Schema;
 using OrleansTenants.Postgres.Migrations;
 using OrleansTenants.Silo.Cluster;
@@ -9,10 +10,16 @@ namespace OrleansTenants.Silo;
 
 /// <summary>
 /// What a silo does before it joins the cluster: apply pending catalog migrations and the cluster's (Orleans' tables
-/// and queries, which its providers need before they start), seed the demo in the embedded default, then bring every
-/// tenant database the catalog knows to the latest tenant schema.
+/// and queries, which its providers need before they start), set up single mode's database, seed the demo in the
+/// embedded default, then bring every tenant database the catalog knows to the latest tenant schema.
 /// </summary>
-public sealed class CatalogStartup(SchemaMigrator migrator, MigrationRunner runner, IConfiguration configuration, DemoSeeder demo, ILogger<CatalogStartup> logger)
+public sealed class CatalogStartup(
+    SchemaMigrator migrator,
+    MigrationRunner runner,
+    IConfiguration configuration,
+    SingleModeDatabase singleMode,
+    DemoSeeder demo,
+    ILogger<CatalogStartup> logger)
 {
     /// <returns>The demo banner to show once the silo listens, in the embedded default.</returns>
     public async Task<DemoBanner?> RunAsync(EmbeddedCatalog? embedded, CancellationToken cancellationToken)
@@ -26,6 +33,7 @@ public sealed class CatalogStartup(SchemaMigrator migrator, MigrationRunner runn
             logger.LogInformation("Cluster schema current ({Applied} migration(s) applied now)", clusterApplied.Count);
         }
 
+        await singleMode.EnsureAsync(cancellationToken);
         var banner = embedded is null ? null : await demo.EnsureAsync(embedded, cancellationToken);
 
         var failures = await migrator.ApplyTenantDatabasesAsync(cancellationToken);

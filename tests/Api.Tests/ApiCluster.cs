@@ -44,10 +44,6 @@ public sealed class ApiCluster : IAsyncLifetime
         }
 
         Admin = NewClient(_clients[0].BaseAddress!, AdminKey);
-
-        // Single mode lives in the catalog's database, reached as an application role that owns nothing.
-        var app = await new DatabaseProvisioner(NullLogger<DatabaseProvisioner>.Instance).CreateApplicationRoleAsync(CatalogConnectionString, CatalogDatabase, CancellationToken.None);
-        await PostAsync("/admin/databases", new { name = "main", connectionString = app, migrationConnectionString = CatalogConnectionString });
     }
 
     public async Task<HttpClient> StartSiloAsync()

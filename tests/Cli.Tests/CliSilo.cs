@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Provisioning;
 using OrleansTenants.Silo;
 using OrleansTenants.TestSupport;
@@ -9,7 +11,7 @@ namespace OrleansTenants.Cli.Tests;
 
 /// <summary>
 /// One silo as a user runs it (the Silo's own composition, Kestrel on a loopback port) on a fresh catalog database
-/// of the test server, with single mode's database ("main") registered, and a way to run the CLI in process against it.
+/// of the test server (which sets up single mode's database, "main", itself), and a way to run the CLI in process against it.
 /// </summary>
 public sealed class CliSilo : IAsyncLifetime
 {
@@ -47,14 +49,9 @@ public sealed class CliSilo : IAsyncLifetime
         ]);
         await _silo.App.StartAsync();
         Url = new Uri(_silo.App.Urls.First());
-
-        MainAppConnectionString = await new DatabaseProvisioner(NullLogger<DatabaseProvisioner>.Instance)
-            .CreateApplicationRoleAsync(CatalogConnectionString, CatalogDatabase, CancellationToken.None);
-        var main = await RunAsync("databases", "add", "main", "--connection-string", MainAppConnectionString, "--migration-connection-string", CatalogConnectionString);
-        if (main.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"Registering 'main' failed: {main.Error}");
-        }
+        // The silo set up single mode's database itself, as on any catalog.
+        MainAppConnectionString = (await _silo.App.Services.GetRequiredService<DatabaseCatalog>()
+            .GetConnectionAsync(SingleModeDatabase.Name, CancellationToken.None)).ConnectionString;
     }
 
     /// <summary>Creates a database with its owner and application roles; dropped when the fixture ends.</summary>

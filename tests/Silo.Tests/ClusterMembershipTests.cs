@@ -4,9 +4,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using FluentAssertions;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using OrleansTenants.Grains.Provisioning;
 using OrleansTenants.TestSupport;
 using Xunit;
 
@@ -97,9 +95,7 @@ public sealed class ClusterMembershipTests : IAsyncLifetime
     {
         var silo = await StartSiloAsync();
         await StartSiloAsync();
-        var mainApp = await new DatabaseProvisioner(NullLogger<DatabaseProvisioner>.Instance).CreateApplicationRoleAsync(Catalog, _database, CancellationToken.None);
         using var admin = Client(new Uri(silo.App.Urls.First()), AdminKey);
-        (await admin.PostAsJsonAsync("/admin/databases", new { name = "main", connectionString = mainApp, migrationConnectionString = Catalog })).EnsureSuccessStatusCode();
         (await admin.PostAsJsonAsync("/admin/tenants", new { id = "via-api", name = "Via the Api", placement = new { mode = "single" } })).EnsureSuccessStatusCode();
         var key = (await (await admin.PostAsJsonAsync("/admin/tenants/via-api/api-keys", new { name = "tests" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
 

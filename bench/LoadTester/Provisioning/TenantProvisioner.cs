@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Npgsql;
 using OrleansTenants.ClusterLauncher;
@@ -15,8 +14,8 @@ namespace OrleansTenants.LoadTester.Provisioning;
 internal sealed record TenantPlanOptions(int Tenants, int Dedicated, double SingleShare, double ShardedShare, int SharedDatabases, int Shards, int RowsPerResource, int Seed);
 
 /// <summary>
-/// Provisions the load test's tenants through the admin API, or reuses them: registers <c>main</c> (single mode,
-/// the catalog's own database) when the catalog has none, creates and registers the shared databases and the
+/// Provisions the load test's tenants through the admin API, or reuses them (single mode's database, <c>main</c>, is
+/// the one the silos set up): creates and registers the shared databases and the
 /// databases of a shard set (with an owner and an application role each, as the platform's provisioner makes
 /// them), creates the tenants that do not exist yet (dedicated ones with <c>createDatabase</c>), issues one API key
 /// per tenant (kept in a 0600 file, since a key is shown once), and seeds accounts and contacts for tenants that have
@@ -33,12 +32,6 @@ internal sealed class TenantProvisioner(AdminClient admin, string catalogConnect
     {
         var clock = Stopwatch.StartNew();
         var registered = (await admin.ListDatabasesAsync(cancellationToken)).ToDictionary(d => d.Name, StringComparer.Ordinal);
-        if (!registered.ContainsKey("main"))
-        {
-            await RegisterMainAsync(cancellationToken);
-            log.WriteLine("registered database main (single mode: the catalog's own database)");
-        }
-
         var shared = Enumerable.Range(0, plan.SharedDatabases).Select(i => SharedPrefix + i.ToString(CultureInfo.InvariantCulture)).ToList();
         var shards = Enumerable.Range(0, plan.Shards).Select(i => ShardPrefix + i.ToString(CultureInfo.InvariantCulture)).ToList();
         foreach (var name in shared.Concat(shards).Where(n => !registered.ContainsKey(n)))
@@ -133,36 +126,6 @@ internal sealed class TenantProvisioner(AdminClient admin, string catalogConnect
         var settings = await databases.GetConnectionAsync(databaseName, cancellationToken);
         var physical = new NpgsqlConnectionStringBuilder(settings.ConnectionString).Database;
         return new NpgsqlConnectionStringBuilder(catalogConnectionString) { Database = physical, ApplicationName = "loadtester" }.ConnectionString;
-    }
-
-    private async Task RegisterMainAsync(CancellationToken cancellationToken)
-    {
-        // The catalog's database is also the single-mode tenant database (as in the embedded default); the
-        // application role is made here because a configured catalog has none.
-        var server = new NpgsqlConnectionStringBuilder(catalogConnectionString);
-        const string role = "lt_main_app";
-        var password = RandomNumberGenerator.GetHexString(40, lowercase: true);
-        await using (var connection = new NpgsqlConnection(catalogConnectionString))
-        {
-            await connection.OpenAsync(cancellationToken);
-            await connection.ExecuteAsync($"""
-                DO $$
-                BEGIN
-                    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{DatabaseProvisioner.ApplicationGroupRole}') THEN
-                        CREATE ROLE {DatabaseProvisioner.ApplicationGroupRole} NOLOGIN NOBYPASSRLS;
-                    END IF;
-                    IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
-                        ALTER ROLE {role} LOGIN PASSWORD '{password}';
-                    ELSE
-                        CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '{password}' IN ROLE {DatabaseProvisioner.ApplicationGroupRole};
-                    END IF;
-                END
-                $$
-                """, cancellationToken);
-        }
-
-        var app = new NpgsqlConnectionStringBuilder { Host = server.Host, Port = server.Port, Database = server.Database, Username = role, Password = password };
-        await admin.RegisterDatabaseAsync("main", app.ConnectionString, catalogConnectionString, cancellationToken);
     }
 
     private async Task CreateSharedDatabaseAsync(string name, CancellationToken cancellationToken)

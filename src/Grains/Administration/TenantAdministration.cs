@@ -24,7 +24,6 @@ public sealed partial class TenantAdministration(
     IGrainFactory grains,
     IConfiguration configuration)
 {
-    public const string SingleDatabaseName = "main";
     private const int MaxPhysicalNameLength = 48;
     private const int MaxCatalogNameLength = 63;
 
@@ -40,7 +39,7 @@ public sealed partial class TenantAdministration(
         await RequireReachableAsync(settings.ConnectionString, "connectionString", cancellationToken);
 
         // "main" is the database of single mode (with the embedded default, the catalog's own database).
-        var kind = name == SingleDatabaseName ? DatabaseKinds.Single : DatabaseKinds.Shared;
+        var kind = name == SingleModeDatabase.Name ? DatabaseKinds.Single : DatabaseKinds.Shared;
         // Migrated before it is registered: a database whose schema cannot be brought up is refused, not half registered.
         await ApplyTenantSchemaAsync(request.MigrationConnectionString ?? settings.ConnectionString,
             request.MigrationConnectionString is null ? "connectionString" : "migrationConnectionString", cancellationToken);
@@ -106,7 +105,7 @@ public sealed partial class TenantAdministration(
         switch (placement.Mode)
         {
             case PlacementModes.Single:
-                return (PlacementModes.Single, await RequireDatabaseAsync(SingleDatabaseName, DatabaseKinds.Single, "placement.mode", cancellationToken), null);
+                return (PlacementModes.Single, await RequireSingleModeDatabaseAsync(cancellationToken), null);
             case PlacementModes.Shared:
                 return (PlacementModes.Shared, await RequireDatabaseAsync(placement.Database, DatabaseKinds.Shared, "placement.database", cancellationToken), null);
             case PlacementModes.Sharded:
@@ -258,6 +257,13 @@ public sealed partial class TenantAdministration(
 
         return shards[ShardAssignment.Pick(tenantId, shards.Count)].Name;
     }
+
+    private async Task<string> RequireSingleModeDatabaseAsync(CancellationToken cancellationToken) =>
+        (await databases.ListAsync(cancellationToken)).Any(d => d.Name == SingleModeDatabase.Name && d.Kind == DatabaseKinds.Single)
+            ? SingleModeDatabase.Name
+            : throw new AdminRequestException("placement.mode", "single mode is not set up: the silos set up database 'main' at start "
+                + "when the catalog's role has CREATEROLE and owns the catalog database (their log says what was missing); "
+                + "or register one with POST /admin/databases {\"name\": \"main\", ...}");
 
     private async Task<string> RequireDatabaseAsync(string? name, string kind, string field, CancellationToken cancellationToken)
     {

@@ -69,10 +69,11 @@ public sealed partial class DatabaseProvisioner(ILogger<DatabaseProvisioner> log
     }
 
     /// <summary>
-    /// The application role for a database that already exists (the single-database install's catalog). Only that
-    /// role (and the owner) may connect to it, so another database's application credentials cannot open it.
+    /// The application role for a database that already exists (single mode's, the catalog's own), created or, when an
+    /// earlier attempt left it, given a new password. Only that role (and the owner) may connect to the database, so
+    /// another database's application credentials cannot open it.
     /// </summary>
-    public async Task<string> CreateApplicationRoleAsync(string adminConnectionString, string databaseName, CancellationToken cancellationToken)
+    public async Task<string> EnsureApplicationRoleAsync(string adminConnectionString, string databaseName, CancellationToken cancellationToken)
     {
         if (!ExistingName().IsMatch(databaseName))
         {
@@ -84,7 +85,14 @@ public sealed partial class DatabaseProvisioner(ILogger<DatabaseProvisioner> log
         await using var dataSource = NpgsqlDataSource.Create(adminConnectionString);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(connection, EnsureGroupRoleSql, cancellationToken);
-        await ExecuteAsync(connection, $"CREATE ROLE \"{app}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '{ScramVerifier.Create(password)}' IN ROLE {ApplicationGroupRole}", cancellationToken);
+        await using (var exists = new NpgsqlCommand("SELECT to_regrole($1) IS NOT NULL", connection))
+        {
+            exists.Parameters.AddWithValue(app);
+            var verb = (bool)(await exists.ExecuteScalarAsync(cancellationToken))! ? "ALTER" : "CREATE";
+            await ExecuteAsync(connection, $"{verb} ROLE \"{app}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '{ScramVerifier.Create(password)}'", cancellationToken);
+        }
+
+        await ExecuteAsync(connection, $"GRANT {ApplicationGroupRole} TO \"{app}\"", cancellationToken);
         await ExecuteAsync(connection, $"REVOKE CONNECT, TEMPORARY ON DATABASE \"{databaseName}\" FROM PUBLIC", cancellationToken);
         await ExecuteAsync(connection, $"GRANT CONNECT ON DATABASE \"{databaseName}\" TO \"{app}\"", cancellationToken);
         return ConnectionStringFor(new NpgsqlConnectionStringBuilder(adminConnectionString), databaseName, app, password);

@@ -1,4 +1,3 @@
-using Npgsql;
 using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Provisioning;
 using OrleansTenants.Grains.Schema;
@@ -6,8 +5,7 @@ using OrleansTenants.Grains.Schema;
 namespace OrleansTenants.Silo.Embedded;
 
 /// <summary>
-/// Seeds the embedded default on its first start: the single-database install's own tenant database,
-/// a dedicated and a shared database and a two-shard set on the embedded server, five demo tenants
+/// Seeds the embedded default on its first start: a dedicated and a shared database and a two-shard set on the embedded server, five demo tenants
 /// across those modes with CRM rows, and one API key each. Never runs against a configured catalog.
 /// </summary>
 public sealed class DemoSeeder(
@@ -27,7 +25,7 @@ public sealed class DemoSeeder(
 
     private static readonly DemoTenant[] DemoTenants =
     [
-        new("acme", "Acme Corporation", "Manufacturing", PlacementModes.Single, "main"),
+        new("acme", "Acme Corporation", "Manufacturing", PlacementModes.Single, SingleModeDatabase.Name),
         new("globex", "Globex", "Energy", PlacementModes.Dedicated, "globex"),
         new("initech", "Initech", "Software", PlacementModes.Shared, "shared-services"),
         new("umbrella", "Umbrella Health", "Healthcare", PlacementModes.Shared, "shared-services"),
@@ -37,24 +35,8 @@ public sealed class DemoSeeder(
     /// <summary>Seeds on first start; returns what to show once, or a reminder on later starts.</summary>
     public async Task<DemoBanner> EnsureAsync(EmbeddedCatalog embedded, CancellationToken cancellationToken)
     {
-        await using var seedLock = await catalog.OpenConnectionAsync(cancellationToken);
-        await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock($1)", seedLock))
-        {
-            take.Parameters.AddWithValue(SeedLockKey);
-            await take.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        try
-        {
-            return await SeedOnceAsync(embedded, cancellationToken);
-        }
-        finally
-        {
-            // Released explicitly: a pooled connection would otherwise keep holding it while idle.
-            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", seedLock);
-            release.Parameters.AddWithValue(SeedLockKey);
-            await release.ExecuteNonQueryAsync(CancellationToken.None);
-        }
+        await using var seedLock = await CatalogAdvisoryLock.AcquireAsync(catalog, SeedLockKey, cancellationToken);
+        return await SeedOnceAsync(embedded, cancellationToken);
     }
 
     private async Task<DemoBanner> SeedOnceAsync(EmbeddedCatalog embedded, CancellationToken cancellationToken)
@@ -67,12 +49,11 @@ public sealed class DemoSeeder(
 
         logger.LogInformation("First start of the embedded default: creating demo databases and tenants");
         var admin = embedded.CatalogConnectionString;
+        // Single mode's database was set up before, as on any catalog (SingleModeDatabase).
         var appConnections = new Dictionary<string, string>
         {
-            ["main"] = await provisioner.CreateApplicationRoleAsync(admin, EmbeddedCatalog.CatalogDatabaseName, cancellationToken),
+            [SingleModeDatabase.Name] = (await databases.GetConnectionAsync(SingleModeDatabase.Name, cancellationToken)).ConnectionString,
         };
-        await databases.RegisterAsync(
-            new DatabaseRegistration("main", DatabaseKinds.Single, new ConnectionSettings(appConnections["main"], []), admin), Actor, cancellationToken);
 
         await ProvisionAsync(admin, "globex", "tenant_globex", DatabaseKinds.Dedicated, appConnections, cancellationToken);
         await ProvisionAsync(admin, "shared-services", "shared_services", DatabaseKinds.Shared, appConnections, cancellationToken);
@@ -80,7 +61,7 @@ public sealed class DemoSeeder(
         await ProvisionAsync(admin, "shard-1", "shard_1", DatabaseKinds.Shared, appConnections, cancellationToken);
         await databases.CreateShardSetAsync(ShardSet, ["shard-0", "shard-1"], Actor, cancellationToken);
 
-        foreach (var name in appConnections.Keys)
+        foreach (var name in appConnections.Keys.Where(name => name != SingleModeDatabase.Name))
         {
             await migrator.ApplyTenantDatabaseAsync(name, cancellationToken);
         }

@@ -2,8 +2,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Microsoft.Extensions.Logging.Abstractions;
-using OrleansTenants.Grains.Provisioning;
 using OrleansTenants.TestSupport;
 using Xunit;
 
@@ -44,8 +42,6 @@ public sealed class ProcessCluster : IAsyncLifetime
         }
 
         Admin = Client(_silos[0].Url, AdminKey);
-        var app = await new DatabaseProvisioner(NullLogger<DatabaseProvisioner>.Instance).CreateApplicationRoleAsync(CatalogConnectionString, _database, CancellationToken.None);
-        (await Admin.PostAsJsonAsync("/admin/databases", new { name = "main", connectionString = app, migrationConnectionString = CatalogConnectionString })).EnsureSuccessStatusCode();
     }
 
     /// <summary>Creates a single-mode tenant and returns an API key for it.</summary>
