@@ -14,8 +14,14 @@ public sealed class TenantDataOptions
     /// <summary>Pool size of a data source shared by the tenants of one database on one silo.</summary>
     public int SharedPoolSize { get; set; } = 50;
 
-    /// <summary>How long a call waits for one of the tenant's concurrency slots before it is answered 429.</summary>
-    public TimeSpan ConcurrencyWait { get; set; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>How many calls beyond the tenant's concurrency limit wait their turn; one more is answered 429.</summary>
+    public int QueueLimit { get; set; } = 128;
+
+    /// <summary>
+    /// The longest a call waits in the tenant's queue, as long as the statement timeout by default: a call whose
+    /// expected wait is longer is answered 429 at once, with Retry-After.
+    /// </summary>
+    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Failures within the sampling window that open the tenant's circuit, so a dead database is not hammered.</summary>
     public int BreakerMinimumThroughput { get; set; } = 4;

@@ -7,12 +7,12 @@ using Polly.CircuitBreaker;
 namespace OrleansTenants.Grains.Tenants;
 
 /// <summary>
-/// The walls around every tenant call: the tenant's concurrency limit (429 when full), a circuit breaker so a
+/// The walls around every tenant call: the tenant's concurrency limit and its bounded queue (429 when full), a circuit breaker so a
 /// dead database is answered 503 at once instead of being hammered, and the mapping of failures to outcomes.
 /// </summary>
 internal sealed partial class TenantGuard : IDisposable
 {
-    private readonly SemaphoreSlim _slots;
+    private readonly TenantCallQueue _queue;
     private readonly ResiliencePipeline _breaker;
     private readonly TenantDataOptions _options;
     private readonly string _tenantId;
@@ -23,7 +23,7 @@ internal sealed partial class TenantGuard : IDisposable
         _tenantId = tenantId;
         _logger = logger;
         _options = options;
-        _slots = new SemaphoreSlim(maxConcurrency, maxConcurrency);
+        _queue = new TenantCallQueue(maxConcurrency, options.QueueLimit, options.QueueTimeout, time);
         _breaker = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
@@ -38,9 +38,13 @@ internal sealed partial class TenantGuard : IDisposable
 
     public async Task<TenantResult> RunAsync(Func<CancellationToken, Task<TenantResult>> operation, CancellationToken cancellationToken)
     {
-        if (!await _slots.WaitAsync(_options.ConcurrencyWait, cancellationToken))
+        var (turn, retryAfter) = await _queue.EnterAsync(cancellationToken);
+        if (turn is null)
         {
-            return new TenantResult(TenantOutcome.TooManyRequests, Detail: "The tenant's concurrency limit is reached.", RetryAfterSeconds: 1);
+            return new TenantResult(
+                TenantOutcome.TooManyRequests,
+                Detail: "The tenant's concurrency limit is reached and its queue is full or would take too long.",
+                RetryAfterSeconds: WholeSeconds(retryAfter));
         }
 
         try
@@ -81,15 +85,17 @@ internal sealed partial class TenantGuard : IDisposable
         }
         finally
         {
-            _slots.Release();
+            turn.Dispose();
         }
     }
 
-    public void Dispose() => _slots.Dispose();
+    public void Dispose() => _queue.Dispose();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Tenant {TenantId}: its database lacks the CRM schema or grants ({Error}); its calls get 503")]
     private partial void LogNotReady(string tenantId, string error);
 
     private static TenantResult Unavailable(string detail, TimeSpan retryAfter) =>
-        new(TenantOutcome.DatabaseUnavailable, Detail: detail, RetryAfterSeconds: Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)));
+        new(TenantOutcome.DatabaseUnavailable, Detail: detail, RetryAfterSeconds: WholeSeconds(retryAfter));
+
+    private static int WholeSeconds(TimeSpan retryAfter) => Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
 }

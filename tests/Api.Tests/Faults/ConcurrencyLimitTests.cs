@@ -1,15 +1,22 @@
+using System.Diagnostics;
 using System.Net;
 using FluentAssertions;
 using Npgsql;
+using OrleansTenants.Grains.Provisioning;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace OrleansTenants.Api.Tests.Faults;
 
-/// <summary>Two silos and one dedicated tenant (a database the platform creates on the shared test server).</summary>
+/// <summary>
+/// Two silos whose tenants queue at most two calls beyond their concurrency limit; one dedicated tenant (a database
+/// the platform creates on the test server), and two tenants sharing a database: one to flood, its neighbour.
+/// </summary>
 public sealed class ConcurrencyLimitFixture : IAsyncLifetime
 {
-    public ApiCluster Cluster { get; } = new();
+    public const int QueueLimit = 2;
+
+    public ApiCluster Cluster { get; } = new($"--TenantData:QueueLimit={QueueLimit}");
 
     public string Tenant { get; } = $"limited-{Guid.NewGuid().ToString("N")[..8]}";
 
@@ -18,28 +25,43 @@ public sealed class ConcurrencyLimitFixture : IAsyncLifetime
     /// <summary>The physical database that <c>createDatabase</c> provisions for the tenant.</summary>
     public string Database => "tenant_" + Tenant.Replace('-', '_');
 
+    public ProvisionedDatabase Shared { get; private set; } = null!;
+
+    public (string Id, string Key) Flooder { get; private set; }
+
+    public (string Id, string Key) Neighbour { get; private set; }
+
     public async Task InitializeAsync()
     {
         await Cluster.InitializeAsync();
         Key = await Cluster.CreateTenantAsync(Tenant, new { mode = "dedicated", createDatabase = true });
+        Shared = await Cluster.RegisterSharedDatabaseAsync("flood");
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        Flooder = ($"flooder-{suffix}", await Cluster.CreateTenantAsync($"flooder-{suffix}", new { mode = "shared", database = Shared.Name }));
+        Neighbour = ($"neighbour-{suffix}", await Cluster.CreateTenantAsync($"neighbour-{suffix}", new { mode = "shared", database = Shared.Name }));
     }
 
     public async Task DisposeAsync()
     {
         await Cluster.DisposeAsync();
         await Cluster.Server.DropDatabaseAsync(Database);
+        await Cluster.Server.DropDatabaseAsync(Shared.Name);
     }
 }
 
+/// <summary>Runs alone, after the test classes that run in parallel: it compares latencies, which those would disturb.</summary>
+[CollectionDefinition(nameof(LatencyComparison), DisableParallelization = true)]
+public sealed class LatencyComparison;
+
 /// <summary>
-/// A tenant's concurrency limit: calls beyond it are answered 429 with Retry-After after a short wait for a slot,
-/// instead of queueing behind slow ones. A lock held on one table makes a call slow on purpose; the limit, not the
-/// lock, is what a call on another table then runs into.
+/// A tenant's concurrency limit and its bounded queue: calls beyond the limit wait their turn; only calls beyond the
+/// queue are answered 429 with Retry-After, at once. A lock held on one table makes a call slow on purpose.
 /// </summary>
+[Collection(nameof(LatencyComparison))]
 public sealed class ConcurrencyLimitTests(ConcurrencyLimitFixture fixture, ITestOutputHelper output) : IClassFixture<ConcurrencyLimitFixture>
 {
     [Fact]
-    public async Task A_call_beyond_the_tenants_concurrency_limit_is_answered_429_at_once_and_the_slot_comes_back()
+    public async Task Calls_beyond_the_limit_wait_in_the_queue_and_those_beyond_the_queue_are_answered_429_at_once()
     {
         var tenant = fixture.Tenant;
         await using (var catalog = new NpgsqlConnection(fixture.Cluster.CatalogConnectionString))
@@ -55,61 +77,112 @@ public sealed class ConcurrencyLimitTests(ConcurrencyLimitFixture fixture, ITest
             deactivated.StatusCode.Should().Be(HttpStatusCode.OK, await deactivated.Content.ReadAsStringAsync());
         }
 
-        (await FaultHttp.GetJsonAsync(fixture.Cluster.Admin, $"/admin/tenants/{tenant}")).GetProperty("placement").GetProperty("maxConcurrency").GetInt32().Should().Be(1);
-
         using var http = fixture.Cluster.TenantClient(fixture.Key);
         using var other = fixture.Cluster.TenantClient(fixture.Key, silo: 1);
         await FaultHttp.CreateAsync(http, tenant, "accounts", new { name = "Slow to list" });
-        (await FaultHttp.GetAsync(http, $"/api/tenants/{tenant}/tasks")).Status.Should().Be(HttpStatusCode.OK, "one call at a time is within the limit");
 
-        await using var blocker = new NpgsqlConnection(fixture.Cluster.Server.GetConnectionString(fixture.Database));
-        await blocker.OpenAsync();
-        var lockHeld = await blocker.BeginTransactionAsync();
-        await using (var lockTable = new NpgsqlCommand("LOCK TABLE crm.accounts IN ACCESS EXCLUSIVE MODE", blocker, lockHeld))
+        await using var lockHeld = await HeldTableLock.TakeAsync(fixture.Cluster.Server.GetConnectionString(fixture.Database), "crm.accounts");
+        // The tenant's only slot: a list that waits on the lock (until the statement timeout, 5 s, at most).
+        var slow = FaultHttp.GetAsync(http, $"/api/tenants/{tenant}/accounts");
+        await lockHeld.WaitForWaiterAsync(TimeSpan.FromSeconds(4));
+
+        // Another table, through both silos: nothing blocks these calls but the limit. Two fit in the queue.
+        var beyond = Enumerable.Range(0, 10).Select(i => FaultHttp.GetAsync(i % 2 == 0 ? other : http, $"/api/tenants/{tenant}/tasks")).ToList();
+        var refused = await FaultHttp.EventuallyAsync(
+            () => Task.FromResult(beyond.Where(call => call.IsCompleted).ToList()),
+            done => done.Count >= beyond.Count - ConcurrencyLimitFixture.QueueLimit,
+            TimeSpan.FromSeconds(4),
+            "the calls beyond the queue answered");
+        slow.IsCompleted.Should().BeFalse("the slow call still holds the slot");
+
+        foreach (var answer in refused.Select(call => call.Result))
         {
-            await lockTable.ExecuteNonQueryAsync();
+            output.WriteLine($"beyond the queue: {answer}");
+            answer.Status.Should().Be(HttpStatusCode.TooManyRequests, answer.ToString());
+            answer.ContentType.Should().Be("application/problem+json");
+            answer.RetryAfter.Should().NotBeNull().And.BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1));
+            answer.Took.Should().BeLessThan(TimeSpan.FromSeconds(2.5), "a call beyond the queue is refused at once, not after waiting");
         }
 
-        Task<Answer> slow;
-        Answer refused;
-        try
+        var queued = beyond.Except(refused).ToList();
+        queued.Should().HaveCount(ConcurrencyLimitFixture.QueueLimit);
+        await lockHeld.ReleaseAsync();
+
+        (await slow).Status.Should().Be(HttpStatusCode.OK);
+        foreach (var call in queued)
         {
-            // The tenant's only slot: a list that waits on the lock (until the statement timeout, 5 s, at most).
-            slow = FaultHttp.GetAsync(http, $"/api/tenants/{tenant}/accounts");
-            await FaultHttp.EventuallyAsync(
-                () => WaitingOnLocksAsync(fixture.Cluster.Server.GetConnectionString(), tenant),
-                waiting => waiting > 0,
-                TimeSpan.FromSeconds(4),
-                "the tenant's list call waits on the table lock");
-
-            // Another table, through the other silo: nothing blocks it but the limit.
-            refused = await FaultHttp.GetAsync(other, $"/api/tenants/{tenant}/tasks");
-            slow.IsCompleted.Should().BeFalse("the slow call still holds the slot");
+            var answer = await call;
+            answer.Status.Should().Be(HttpStatusCode.OK, $"a queued call is served once a slot frees: {answer}");
         }
-        finally
-        {
-            await lockHeld.RollbackAsync();
-        }
-
-        output.WriteLine($"Beyond the limit: {refused}");
-        refused.Status.Should().Be(HttpStatusCode.TooManyRequests, refused.ToString());
-        refused.ContentType.Should().Be("application/problem+json");
-        refused.RetryAfter.Should().NotBeNull().And.BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(1));
-        refused.Took.Should().BeLessThan(TimeSpan.FromSeconds(2.5), "a call beyond the limit waits briefly for a slot, not for the slow call");
-
-        var released = await slow;
-        released.Status.Should().Be(HttpStatusCode.OK, released.ToString());
-        released.Body.Should().Contain("Slow to list");
-        (await FaultHttp.GetAsync(other, $"/api/tenants/{tenant}/tasks")).Status.Should().Be(HttpStatusCode.OK, "the slot is free again");
     }
 
-    // On a connection of its own: within a transaction, pg_stat_activity answers from a snapshot taken at first use.
-    private static async Task<long> WaitingOnLocksAsync(string connectionString, string tenant)
+    [Fact]
+    public async Task A_flood_far_beyond_the_queue_gets_429s_while_its_neighbours_p99_stays_within_twice_its_unloaded_p99()
     {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", connection);
-        command.Parameters.AddWithValue($"orleans-tenants:{tenant}");
-        return (long)(await command.ExecuteScalarAsync())!;
+        var (flooder, flooderKey) = fixture.Flooder;
+        var (neighbour, neighbourKey) = fixture.Neighbour;
+        using var flooding = fixture.Cluster.TenantClient(flooderKey);
+        using var http = fixture.Cluster.TenantClient(neighbourKey);
+        await FaultHttp.CreateAsync(flooding, flooder, "accounts", new { name = "Flooded" });
+        await FaultHttp.CreateAsync(http, neighbour, "contacts", new { firstName = "Near", lastName = "By" });
+        await MeasureNeighbourAsync(http, neighbour, calls: 50);
+        var before = await MeasureNeighbourAsync(http, neighbour, calls: 400);
+
+        // The flooder's calls wait on a lock of the table they read, so each one it runs holds a slot and a pooled
+        // connection of the database it shares with its neighbour; 128 clients send more as soon as Retry-After allows.
+        await using var lockHeld = await HeldTableLock.TakeAsync(fixture.Cluster.Server.GetConnectionString(fixture.Shared.Name), "crm.accounts");
+        using var stop = new CancellationTokenSource();
+        var flood = Enumerable.Range(0, 128).Select(_ => FloodAsync(flooding, flooder, stop.Token)).ToList();
+        await lockHeld.WaitForWaiterAsync(TimeSpan.FromSeconds(4), sessions: 32);
+        var flooded = Percentiles(await MeasureNeighbourAsync(http, neighbour, calls: 400));
+        await stop.CancelAsync();
+        await lockHeld.ReleaseAsync();
+        var answers = (await Task.WhenAll(flood)).SelectMany(statuses => statuses).ToList();
+        // Unloaded: the calls before the flood and as many after it, so a passing disturbance counts on both sides.
+        var after = await MeasureNeighbourAsync(http, neighbour, calls: 400);
+        var unloaded = Percentiles([.. before, .. after]);
+
+        output.WriteLine($"neighbour p50/p99 unloaded {unloaded.P50:0.00}/{unloaded.P99:0.00} ms, flooded {flooded.P50:0.00}/{flooded.P99:0.00} ms");
+        output.WriteLine($"flood: {answers.Count} calls, {string.Join(", ", answers.GroupBy(s => s).Select(g => $"{g.Count()} x {(int)g.Key}"))}");
+        answers.Count(status => status == HttpStatusCode.TooManyRequests).Should().BeGreaterThan(128 - 32 - ConcurrencyLimitFixture.QueueLimit - 1);
+        answers.Should().OnlyContain(status => status == HttpStatusCode.OK || status == HttpStatusCode.TooManyRequests || status == HttpStatusCode.ServiceUnavailable);
+        flooded.P99.Should().BeLessThanOrEqualTo(2 * unloaded.P99, "the flood must not slow its neighbour");
+    }
+
+    private static async Task<List<HttpStatusCode>> FloodAsync(HttpClient http, string tenant, CancellationToken stop)
+    {
+        var statuses = new List<HttpStatusCode>();
+        while (!stop.IsCancellationRequested)
+        {
+            var answer = await FaultHttp.GetAsync(http, $"/api/tenants/{tenant}/accounts");
+            statuses.Add(answer.Status);
+            if (answer.Status == HttpStatusCode.TooManyRequests)
+            {
+                await Task.Delay(answer.RetryAfter ?? TimeSpan.FromSeconds(1), stop).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+
+        return statuses;
+    }
+
+    /// <summary>The latencies (ms) of one-at-a-time list calls of the neighbour.</summary>
+    private static async Task<List<double>> MeasureNeighbourAsync(HttpClient http, string tenant, int calls)
+    {
+        var took = new List<double>(calls);
+        for (var i = 0; i < calls; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var response = await http.GetAsync($"/api/tenants/{tenant}/contacts?limit=5");
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+            took.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        return took;
+    }
+
+    private static (double P50, double P99) Percentiles(List<double> took)
+    {
+        took.Sort();
+        return (took[took.Count / 2], took[(int)Math.Ceiling(took.Count * 0.99) - 1]);
     }
 }

@@ -34,8 +34,8 @@ internal sealed class HeldTableLock : IAsyncDisposable
         return new HeldTableLock(connection, transaction, connectionString, table);
     }
 
-    /// <summary>Waits until another session waits for this lock.</summary>
-    public Task WaitForWaiterAsync(TimeSpan patience) => FaultHttp.EventuallyAsync(
+    /// <summary>Waits until <paramref name="sessions"/> other sessions wait for this lock.</summary>
+    public Task WaitForWaiterAsync(TimeSpan patience, int sessions = 1) => FaultHttp.EventuallyAsync(
         async () =>
         {
             await using var connection = new NpgsqlConnection(_connectionString);
@@ -44,9 +44,12 @@ internal sealed class HeldTableLock : IAsyncDisposable
             command.Parameters.AddWithValue(_table);
             return (long)(await command.ExecuteScalarAsync())!;
         },
-        waiters => waiters > 0,
+        waiters => waiters >= sessions,
         patience,
-        $"a session waiting for the lock on {_table}");
+        $"{sessions} session(s) waiting for the lock on {_table}");
+
+    /// <summary>Releases the lock (before disposal), letting the sessions that wait for it go on.</summary>
+    public Task ReleaseAsync() => _transaction.RollbackAsync();
 
     public async ValueTask DisposeAsync()
     {
