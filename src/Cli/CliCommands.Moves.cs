@@ -76,6 +76,15 @@ internal sealed partial class CliCommands
             ("to", $"{move.ToDatabase} ({move.ToMode})"),
             ("status", move.Status),
             ("rows copied", move.RowsCopied.ToString(CultureInfo.InvariantCulture)),
+            ("verified", Verified(move.Verification)),
             ("error", move.Error),
         ]);
+
+    private static string? Verified(IReadOnlyList<TableVerification>? tables) =>
+        tables switch
+        {
+            null => null,
+            _ when tables.All(t => t.Matches) => $"{tables.Count} tables: row counts and checksums match",
+            _ => "differs in " + string.Join(", ", tables.Where(t => !t.Matches).Select(t => t.Table)),
+        };
 }

@@ -41,6 +41,13 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
         move.GetProperty("fromDatabase").GetString().Should().Be("shared-one");
         move.GetProperty("toDatabase").GetString().Should().Be($"tenant-{tenant}");
         move.GetProperty("rowsCopied").GetInt64().Should().Be(5, "four rows and one idempotency key");
+        var verification = move.GetProperty("verification").EnumerateArray().ToList();
+        verification.Select(t => t.GetProperty("table").GetString()).Should().Contain(["accounts", "contacts", "invoices", "notes", "idempotency_keys", "attachments"]);
+        verification.Should().OnlyContain(t => t.GetProperty("matches").GetBoolean()
+            && t.GetProperty("sourceRows").GetInt64() == t.GetProperty("targetRows").GetInt64()
+            && t.GetProperty("sourceChecksum").GetString() == t.GetProperty("targetChecksum").GetString());
+        verification.Sum(t => t.GetProperty("targetRows").GetInt64()).Should().Be(5);
+        verification.Single(t => t.GetProperty("table").GetString() == "accounts").GetProperty("sourceChecksum").GetString().Should().NotBe("0");
         var view = await Cluster.Admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant}");
         view.GetProperty("status").GetString().Should().Be("active");
         view.GetProperty("placement").GetProperty("mode").GetString().Should().Be("dedicated");
@@ -164,6 +171,45 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
     }
 
     [Fact]
+    public async Task A_move_whose_copy_differs_from_the_source_fails_verification_and_leaves_the_tenant_serving_where_it_was()
+    {
+        var (tenant, http) = await NewSharedTenantAsync("altered");
+        var account = await CreateAsync(http, tenant, "accounts", new { name = "Exactly this" });
+        await CreateAsync(http, tenant, "accounts", new { name = "And this" });
+        var target = await Cluster.RegisterSharedDatabaseAsync("altering");
+        try
+        {
+            // A target that changes what it is given: the copy's row counts agree, its contents do not.
+            await ExecuteAsync(Cluster.Server.GetConnectionString(target.Name), """
+                CREATE FUNCTION crm.alter_name() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.name := NEW.name || ' (altered)'; RETURN NEW; END $$;
+                CREATE TRIGGER alter_name BEFORE INSERT ON crm.accounts FOR EACH ROW EXECUTE FUNCTION crm.alter_name();
+                """);
+
+            var move = await MoveAsync(tenant, new { mode = "shared", database = target.Name });
+
+            move.GetProperty("status").GetString().Should().Be("failed", move.ToString());
+            move.GetProperty("error").GetString().Should().Contain("verification failed").And.Contain("accounts: 2 rows on both sides but their contents differ");
+            var accounts = move.GetProperty("verification").EnumerateArray().Single(t => t.GetProperty("table").GetString() == "accounts");
+            accounts.GetProperty("matches").GetBoolean().Should().BeFalse();
+            move.GetProperty("verification").EnumerateArray().Where(t => t.GetProperty("table").GetString() != "accounts")
+                .Should().OnlyContain(t => t.GetProperty("matches").GetBoolean());
+            var view = await Cluster.Admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant}");
+            view.GetProperty("status").GetString().Should().Be("active");
+            view.GetProperty("placement").GetProperty("database").GetString().Should().Be("shared-one");
+            (await ReadAsync(http, tenant, $"accounts/{account}")).Should().Contain("\"Exactly this\"");
+            await using var connection = new NpgsqlConnection(Cluster.Server.GetConnectionString(target.Name));
+            await connection.OpenAsync();
+            await using var left = new NpgsqlCommand("SELECT count(*) FROM crm.accounts WHERE tenant_id = $1", connection);
+            left.Parameters.AddWithValue(tenant);
+            ((long)(await left.ExecuteScalarAsync())!).Should().Be(0, "the refused copy was rolled back");
+        }
+        finally
+        {
+            await Cluster.Server.DropDatabaseAsync(target.Name);
+        }
+    }
+
+    [Fact]
     public async Task Moves_of_unknown_tenants_or_ids_are_404_and_400()
     {
         (await Cluster.Admin.PostAsJsonAsync("/admin/tenants/nobody/moves", new { placement = new { mode = "single" } })).StatusCode.Should().Be(HttpStatusCode.NotFound);
@@ -251,12 +297,16 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private static async Task ExecuteAsync(string connectionString, string sql, string parameter)
+    private static async Task ExecuteAsync(string connectionString, string sql, string? parameter = null)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue(parameter);
+        if (parameter is not null)
+        {
+            command.Parameters.AddWithValue(parameter);
+        }
+
         await command.ExecuteNonQueryAsync();
     }
 }

@@ -154,7 +154,8 @@ public sealed partial class AdminCliTests(CliSilo silo) : IClassFixture<CliSilo>
         var move = await silo.RunAsync("tenants", "move", id, "--mode", "shared", "--database", target);
 
         move.ExitCode.Should().Be(0, move.ToString());
-        move.Output.Should().MatchRegex(@"status:\s+completed").And.MatchRegex($@"to:\s+{target} \(shared\)").And.NotContain("Password");
+        move.Output.Should().MatchRegex(@"status:\s+completed").And.MatchRegex($@"to:\s+{target} \(shared\)").And.NotContain("Password")
+            .And.MatchRegex(@"verified:\s+\d+ tables: row counts and checksums match");
         (await silo.RunAsync("tenants", "show", id)).Output.Should().MatchRegex($@"database:\s+{target}");
         using (var tenant = silo.TenantClient(key))
         using (var ok = await tenant.GetAsync(new Uri($"api/tenants/{id}/accounts", UriKind.Relative)))

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Npgsql;
+using NpgsqlTypes;
 using OrleansTenants.Grains.Administration;
 using OrleansTenants.Grains.Catalog;
 
@@ -20,7 +22,8 @@ public sealed record TenantMove(
     string? Error,
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,
-    DateTimeOffset? FinishedAt);
+    DateTimeOffset? FinishedAt,
+    IReadOnlyList<TableVerification>? Verification);
 
 /// <summary>
 /// <c>catalog.tenant_moves</c>: a move is <c>pending</c> when asked for, <c>running</c> once the tenant's grain has
@@ -30,7 +33,7 @@ public sealed record TenantMove(
 public sealed class TenantMoveCatalog(CatalogDatabase catalog)
 {
     private const string Columns =
-        "id, tenant_id, from_mode, from_database, to_mode, to_database, status, rows_copied, error, created_at, started_at, finished_at";
+        "id, tenant_id, from_mode, from_database, to_mode, to_database, status, rows_copied, error, created_at, started_at, finished_at, verification";
 
     public async Task<TenantMove> CreateAsync(TenantRecord tenant, string toMode, string toDatabase, string actor, CancellationToken cancellationToken)
     {
@@ -88,7 +91,7 @@ public sealed class TenantMoveCatalog(CatalogDatabase catalog)
     /// The cut-over: the tenant now lives in the target database (its own connection override belonged to the old
     /// one and goes), and the move is completed, in one transaction.
     /// </summary>
-    internal async Task<TenantMove> CompleteAsync(TenantMove move, long rowsCopied, CancellationToken cancellationToken)
+    internal async Task<TenantMove> CompleteAsync(TenantMove move, long rowsCopied, IReadOnlyList<TableVerification> verification, CancellationToken cancellationToken)
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
@@ -104,23 +107,23 @@ public sealed class TenantMoveCatalog(CatalogDatabase catalog)
         }
 
         var completed = (await QueryAsync(db,
-            $"UPDATE catalog.tenant_moves SET status = 'completed', rows_copied = $2, finished_at = now() WHERE id = $1 RETURNING {Columns}",
-            cancellationToken, move.Id, rowsCopied)).Single();
+            $"UPDATE catalog.tenant_moves SET status = 'completed', rows_copied = $2, verification = $3, finished_at = now() WHERE id = $1 RETURNING {Columns}",
+            cancellationToken, move.Id, rowsCopied, VerificationParameter(verification))).Single();
         await AuditLog.WriteAsync(db, "tenant-grain", "tenant.move.complete", $"tenant:{move.TenantId}",
             new Dictionary<string, object?> { ["moveId"] = move.Id, ["to"] = move.ToDatabase, ["rows"] = rowsCopied }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return completed;
     }
 
-    /// <summary>Records why a move failed and gives the tenant back to its old database, where its rows still are.</summary>
-    internal async Task<TenantMove> FailAsync(TenantMove move, string error, CancellationToken cancellationToken)
+    /// <summary>Records why a move failed (and what it verified, if it got that far) and gives the tenant back to its old database, where its rows still are.</summary>
+    internal async Task<TenantMove> FailAsync(TenantMove move, string error, CancellationToken cancellationToken, IReadOnlyList<TableVerification>? verification = null)
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
         await ExecuteAsync(db, "UPDATE catalog.tenants SET status = 'active', updated_at = now() WHERE id = $1 AND status = 'moving'", cancellationToken, move.TenantId);
         var failed = (await QueryAsync(db,
-            $"UPDATE catalog.tenant_moves SET status = 'failed', error = left($2, 2000), finished_at = now() WHERE id = $1 RETURNING {Columns}",
-            cancellationToken, move.Id, error)).Single();
+            $"UPDATE catalog.tenant_moves SET status = 'failed', error = left($2, 2000), verification = $3, finished_at = now() WHERE id = $1 RETURNING {Columns}",
+            cancellationToken, move.Id, error, VerificationParameter(verification))).Single();
         await AuditLog.WriteAsync(db, "tenant-grain", "tenant.move.fail", $"tenant:{move.TenantId}",
             new Dictionary<string, object?> { ["moveId"] = move.Id }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -139,6 +142,13 @@ public sealed class TenantMoveCatalog(CatalogDatabase catalog)
         await ExecuteAsync(db, "UPDATE catalog.tenants SET status = 'active', updated_at = now() WHERE id = $1 AND status = 'moving'", cancellationToken, tenantId);
     }
 
+    private static NpgsqlParameter VerificationParameter(IReadOnlyList<TableVerification>? verification) =>
+        new()
+        {
+            NpgsqlDbType = NpgsqlDbType.Jsonb,
+            Value = verification is null ? DBNull.Value : JsonSerializer.Serialize(verification, TableVerificationJsonContext.Default.IReadOnlyListTableVerification),
+        };
+
     private static async Task<int> ExecuteAsync(NpgsqlConnection db, string sql, CancellationToken cancellationToken, params object[] values)
     {
         await using var command = new NpgsqlCommand(sql, db);
@@ -155,7 +165,14 @@ public sealed class TenantMoveCatalog(CatalogDatabase catalog)
         await using var command = new NpgsqlCommand(sql, db);
         foreach (var value in values)
         {
-            command.Parameters.AddWithValue(value);
+            if (value is NpgsqlParameter typed)
+            {
+                command.Parameters.Add(typed);
+            }
+            else
+            {
+                command.Parameters.AddWithValue(value);
+            }
         }
 
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -174,7 +191,8 @@ public sealed class TenantMoveCatalog(CatalogDatabase catalog)
                 reader.IsDBNull(8) ? null : reader.GetString(8),
                 reader.GetFieldValue<DateTimeOffset>(9),
                 reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
-                reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11)));
+                reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11),
+                reader.IsDBNull(12) ? null : JsonSerializer.Deserialize(reader.GetString(12), TableVerificationJsonContext.Default.IReadOnlyListTableVerification)));
         }
 
         return moves;

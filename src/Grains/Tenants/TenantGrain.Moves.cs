@@ -38,9 +38,15 @@ public sealed partial class TenantGrain
 
         LogMoveStarted(tenantId, move.FromDatabase, move.ToDatabase);
         long copied;
+        IReadOnlyList<TableVerification> verification;
         try
         {
-            copied = await CopyToTargetAsync(move, token);
+            (copied, verification) = await CopyToTargetAsync(move, token);
+        }
+        catch (TenantMoveVerificationException mismatch)
+        {
+            LogMoveFailed(tenantId, mismatch.Message);
+            return await moves.FailAsync(move, mismatch.Message, CancellationToken.None, mismatch.Verification);
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or OperationCanceledException)
         {
@@ -49,7 +55,7 @@ public sealed partial class TenantGrain
             return await moves.FailAsync(move, reason, CancellationToken.None);
         }
 
-        var completed = await moves.CompleteAsync(move, copied, CancellationToken.None);
+        var completed = await moves.CompleteAsync(move, copied, verification, CancellationToken.None);
         var oldSource = _lease;
         _lease = null;
         await using (oldSource)
@@ -75,7 +81,8 @@ public sealed partial class TenantGrain
         return completed;
     }
 
-    private async Task<long> CopyToTargetAsync(TenantMove move, CancellationToken cancellationToken)
+    /// <summary>Copies, then compares both sides table by table before the copy commits: a mismatch leaves nothing on the target.</summary>
+    private async Task<(long Copied, IReadOnlyList<TableVerification> Verification)> CopyToTargetAsync(TenantMove move, CancellationToken cancellationToken)
     {
         var dataTenantId = _configuration!.Tenant.DataTenantId;
         var target = await databases.GetConnectionAsync(move.ToDatabase, cancellationToken);
@@ -88,8 +95,14 @@ public sealed partial class TenantGrain
         await using var destinationTransaction = await destination.BeginTransactionAsync(cancellationToken);
         await TenantSession.BeginAsync(destination, dataTenantId, MaxMoveDuration, cancellationToken);
         var copied = await TenantDataCopier.CopyAsync(source, destination, dataTenantId, cancellationToken);
+        var verification = await TenantDataVerifier.CompareAsync(source, destination, dataTenantId, cancellationToken);
+        if (verification.Any(table => !table.Matches))
+        {
+            throw new TenantMoveVerificationException(verification);
+        }
+
         await destinationTransaction.CommitAsync(cancellationToken);
-        return copied;
+        return (copied, verification);
     }
 
     /// <summary>

@@ -1,0 +1,27 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OrleansTenants.Grains.Moves;
+
+/// <summary>
+/// One table of a moved tenant compared on both sides before the cut-over: its row count, and the sum of a hash of
+/// every row's copied columns (order-independent, so rows may arrive in any order). Checksums are decimal text: the
+/// sum of 64-bit hashes outgrows 64 bits.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("OrleansTenants.TableVerification")]
+public sealed record TableVerification(
+    string Table,
+    long SourceRows,
+    long TargetRows,
+    string SourceChecksum,
+    string TargetChecksum)
+{
+    public bool Matches => SourceRows == TargetRows && SourceChecksum == TargetChecksum;
+}
+
+/// <summary>How the catalog stores a move's verification (<c>catalog.tenant_moves.verification</c>).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(IReadOnlyList<TableVerification>))]
+internal sealed partial class TableVerificationJsonContext : JsonSerializerContext;
