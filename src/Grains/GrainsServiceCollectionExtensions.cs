@@ -5,6 +5,7 @@ using Npgsql;
 using OrleansTenants.Grains.Administration;
 using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Moves;
+using OrleansTenants.Grains.Moves.Online;
 using OrleansTenants.Grains.Provisioning;
 using OrleansTenants.Grains.Schema;
 using OrleansTenants.Grains.Secrets;
@@ -37,6 +38,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<DatabaseProvisioner>();
         services.AddSingleton<SingleModeDatabase>();
+        services.AddSingleton<MoveReplicationFactory>();
         services.AddSingleton<TenantConfigurationLoader>();
         return services;
     }
@@ -55,6 +57,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddOptions<TenantDataOptions>().Bind(configuration.GetSection(TenantDataOptions.SectionName));
         services.AddSingleton<SharedDataSources>();
         services.AddSingleton<TenantActivationControl>();
+        services.AddSingleton<OnlineMoveRun>();
         services.AddKeyedSingleton<IControllable>(TenantActivationControl.ProviderName, (sp, _) => sp.GetRequiredService<TenantActivationControl>());
         return services;
     }

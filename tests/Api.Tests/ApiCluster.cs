@@ -16,14 +16,16 @@ namespace OrleansTenants.Api.Tests;
 /// Silos as a user runs them (the Silo's own composition, real Kestrel on loopback ports) on a fresh catalog
 /// database of the test server, with tenants in every placement mode created through the admin API.
 /// </summary>
-/// <param name="settings">Configuration the silos get besides the cluster's own, as <c>--Key=value</c> arguments.</param>
-public sealed class ApiCluster(params string[] settings) : IAsyncLifetime
+public sealed class ApiCluster : IAsyncLifetime
 {
     public const string AdminKey = "test-admin-key-0123456789";
     private static readonly string EncryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
     private readonly List<SiloApplication> _silos = [];
 
     public PostgresTestServer Server { get; private set; } = null!;
+
+    /// <summary>Configuration the silos get besides the cluster's own, as <c>--Key=value</c> arguments.</summary>
+    public IReadOnlyList<string> Settings { get; init; } = [];
 
     public string CatalogDatabase { get; private set; } = null!;
 
@@ -68,7 +70,7 @@ public sealed class ApiCluster(params string[] settings) : IAsyncLifetime
         $"--Admin:ApiKey={AdminKey}",
         $"--Encryption:Keys:k1={EncryptionKey}",
         "--Logging:LogLevel:Default=Warning",
-        .. settings,
+        .. Settings,
     ];
 
     /// <summary>A new database with the tenant schema, registered as a shared database named after it.</summary>

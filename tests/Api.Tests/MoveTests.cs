@@ -67,8 +67,10 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
         moves.EnumerateArray().Select(m => m.GetProperty("id").GetGuid()).Should().Equal(move.GetProperty("id").GetGuid());
     }
 
-    [Fact]
-    public async Task Every_write_acknowledged_during_a_move_is_in_the_new_database()
+    [Theory]
+    [InlineData("online")]
+    [InlineData("offline")]
+    public async Task Every_write_acknowledged_during_a_move_is_in_the_new_database(string mode)
     {
         var (tenant, http) = await NewSharedTenantAsync("busy");
         for (var i = 0; i < 200; i++)
@@ -88,13 +90,16 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
         })).ToList();
         await FaultHttp.EventuallyAsync(() => Task.FromResult(acknowledged.Count), n => n >= 20, Patience, "writes before the move");
 
-        var move = await MoveAsync(tenant, new { mode = "sharded", shardSet = "shards" });
+        var move = await MoveAsync(tenant, new { mode = "sharded", shardSet = "shards" }, mode);
         var duringMove = acknowledged.Count;
         await FaultHttp.EventuallyAsync(() => Task.FromResult(acknowledged.Count), n => n >= duringMove + 20, Patience, "writes after the move");
         await stop.CancelAsync();
         await Task.WhenAll(writers);
 
         move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
+        move.GetProperty("mode").GetString().Should().Be(mode);
+        move.GetProperty("writePauseMs").GetDouble().Should().BeGreaterThanOrEqualTo(0, "the pause the cut-over took is measured");
+        await ShouldLeaveNoReplicationAsync(move);
         var stored = await ListIdsAsync(http, tenant, "notes");
         stored.Should().Contain(acknowledged, "nothing a client was told was saved is lost");
         stored.Should().HaveCount(acknowledged.Distinct().Count());
@@ -102,7 +107,7 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
     }
 
     [Fact]
-    public async Task A_write_sent_while_the_copy_runs_waits_for_the_cut_over_and_lands_in_the_new_database()
+    public async Task A_write_sent_while_an_offline_copy_runs_waits_for_the_cut_over_and_lands_in_the_new_database()
     {
         var (tenant, http) = await NewSharedTenantAsync("gate");
         var before = await CreateAsync(http, tenant, "notes", new { body = "before the move" });
@@ -110,7 +115,7 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
         await using var held = await HeldTableLock.TakeAsync(target.OwnerConnectionString, "crm.notes");
         using var arrivals = new ArrivingRequests();
 
-        using var started = await Cluster.Admin.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement = new { mode = "shared", database = target.Name } });
+        using var started = await Cluster.Admin.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement = new { mode = "shared", database = target.Name }, mode = "offline" });
         started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
         // The copy has its snapshot of the source and waits for the locked table of the target: the move is under way.
         await held.WaitForWaiterAsync(Patience);
@@ -158,6 +163,7 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
     [InlineData("""{"placement":{"mode":"shared","database":"shared-one"}}""", HttpStatusCode.Conflict)]
     [InlineData("""{"placement":{"mode":"shared","database":"nowhere"}}""", HttpStatusCode.BadRequest)]
     [InlineData("""{"placement":{"mode":"elsewhere"}}""", HttpStatusCode.BadRequest)]
+    [InlineData("""{"placement":{"mode":"single"},"mode":"sideways"}""", HttpStatusCode.BadRequest)]
     [InlineData("""{}""", HttpStatusCode.BadRequest)]
     public async Task A_move_that_cannot_be_done_is_refused_and_recorded_nowhere(string body, HttpStatusCode expected)
     {
@@ -170,8 +176,10 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
         (await Cluster.Admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant}/moves")).GetArrayLength().Should().Be(0);
     }
 
-    [Fact]
-    public async Task A_move_whose_copy_differs_from_the_source_fails_verification_and_leaves_the_tenant_serving_where_it_was()
+    [Theory]
+    [InlineData("online")]
+    [InlineData("offline")]
+    public async Task A_move_whose_copy_differs_from_the_source_fails_verification_and_leaves_the_tenant_serving_where_it_was(string mode)
     {
         var (tenant, http) = await NewSharedTenantAsync("altered");
         var account = await CreateAsync(http, tenant, "accounts", new { name = "Exactly this" });
@@ -179,13 +187,15 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
         var target = await Cluster.RegisterSharedDatabaseAsync("altering");
         try
         {
-            // A target that changes what it is given: the copy's row counts agree, its contents do not.
+            // A target that changes what it is given: the copy's row counts agree, its contents do not. ALWAYS: also
+            // when logical replication applies the rows.
             await ExecuteAsync(Cluster.Server.GetConnectionString(target.Name), """
                 CREATE FUNCTION crm.alter_name() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.name := NEW.name || ' (altered)'; RETURN NEW; END $$;
                 CREATE TRIGGER alter_name BEFORE INSERT ON crm.accounts FOR EACH ROW EXECUTE FUNCTION crm.alter_name();
+                ALTER TABLE crm.accounts ENABLE ALWAYS TRIGGER alter_name;
                 """);
 
-            var move = await MoveAsync(tenant, new { mode = "shared", database = target.Name });
+            var move = await MoveAsync(tenant, new { mode = "shared", database = target.Name }, mode);
 
             move.GetProperty("status").GetString().Should().Be("failed", move.ToString());
             move.GetProperty("error").GetString().Should().Contain("verification failed").And.Contain("accounts: 2 rows on both sides but their contents differ");
@@ -202,11 +212,74 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
             await using var left = new NpgsqlCommand("SELECT count(*) FROM crm.accounts WHERE tenant_id = $1", connection);
             left.Parameters.AddWithValue(tenant);
             ((long)(await left.ExecuteScalarAsync())!).Should().Be(0, "the refused copy was rolled back");
+            await ShouldLeaveNoReplicationAsync(move);
         }
         finally
         {
             await Cluster.Server.DropDatabaseAsync(target.Name);
         }
+    }
+
+    [Fact]
+    public async Task An_online_move_cancelled_before_its_cut_over_leaves_no_replication_and_the_tenant_serving_where_it_was()
+    {
+        var (tenant, http) = await NewSharedTenantAsync("cancel");
+        var kept = await CreateAsync(http, tenant, "notes", new { body = "before the move" });
+        var target = await Cluster.RegisterSharedDatabaseAsync("cancel");
+        try
+        {
+            string location;
+            Guid during;
+            await using (var held = await HeldTableLock.TakeAsync(target.OwnerConnectionString, "crm.notes", "SHARE"))
+            {
+                using var started = await Cluster.Admin.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement = new { mode = "shared", database = target.Name }, mode = "online" });
+                started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
+                location = started.Headers.Location!.ToString();
+                // The job is preparing the target (clearing it for the copy), held by the lock.
+                await held.WaitForWaiterAsync(Patience);
+
+                using var cancelled = await Cluster.Admin.DeleteAsync(location);
+                cancelled.StatusCode.Should().Be(HttpStatusCode.Accepted, await cancelled.Content.ReadAsStringAsync());
+                during = await CreateAsync(http, tenant, "notes", new { body = "written while the move was prepared" });
+            }
+
+            var move = await FollowAsync(location, tenant);
+
+            move.GetProperty("status").GetString().Should().Be("cancelled", move.ToString());
+            await ShouldLeaveNoReplicationAsync(move);
+            (await Cluster.Admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant}")).GetProperty("placement").GetProperty("database").GetString().Should().Be("shared-one");
+            (await ListIdsAsync(http, tenant, "notes")).Should().BeEquivalentTo([kept, during]);
+            await using var connection = new NpgsqlConnection(Cluster.Server.GetConnectionString(target.Name));
+            await connection.OpenAsync();
+            await using var left = new NpgsqlCommand("SELECT count(*) FROM crm.notes WHERE tenant_id = $1", connection);
+            left.Parameters.AddWithValue(tenant);
+            ((long)(await left.ExecuteScalarAsync())!).Should().Be(0, "what the cancelled move copied is gone");
+            (await Cluster.Admin.DeleteAsync(location)).StatusCode.Should().Be(HttpStatusCode.Accepted, "cancelling a cancelled move changes nothing");
+        }
+        finally
+        {
+            await Cluster.Server.DropDatabaseAsync(target.Name);
+        }
+    }
+
+    [Fact]
+    public async Task A_completed_move_cannot_be_cancelled_and_an_online_move_is_refused_for_a_tenant_with_its_own_connection()
+    {
+        var (tenant, _) = await NewSharedTenantAsync("done");
+        var move = await MoveAsync(tenant, new { mode = "single" });
+        move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
+
+        using var late = await Cluster.Admin.DeleteAsync($"/admin/tenants/{tenant}/moves/{move.GetProperty("id").GetGuid()}");
+        late.StatusCode.Should().Be(HttpStatusCode.Conflict, await late.Content.ReadAsStringAsync());
+
+        var (own, _) = await NewSharedTenantAsync("own");
+        (await Cluster.Admin.PutAsJsonAsync($"/admin/tenants/{own}/connection", new { connectionString = fixture.SharedAppConnectionString }))
+            .StatusCode.Should().Be(HttpStatusCode.OK);
+        using var refused = await Cluster.Admin.PostAsJsonAsync($"/admin/tenants/{own}/moves", new { placement = new { mode = "single" }, mode = "online" });
+        var problem = await refused.Content.ReadAsStringAsync();
+        refused.StatusCode.Should().Be(HttpStatusCode.BadRequest, problem);
+        ApiCluster.Json(problem).GetProperty("errors").GetProperty("mode")[0].GetString().Should().Contain("connection settings of its own").And.Contain("offline");
+        (await Cluster.Admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{own}/moves")).GetArrayLength().Should().Be(0);
     }
 
     [Fact]
@@ -216,6 +289,8 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
         (await Cluster.Admin.GetAsync("/admin/tenants/nobody/moves")).StatusCode.Should().Be(HttpStatusCode.NotFound);
         (await Cluster.Admin.GetAsync($"/admin/tenants/nobody/moves/{Guid.NewGuid()}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
         (await Cluster.Admin.GetAsync("/admin/tenants/nobody/moves/not-a-uuid")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await Cluster.Admin.DeleteAsync($"/admin/tenants/nobody/moves/{Guid.NewGuid()}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await Cluster.Admin.DeleteAsync("/admin/tenants/nobody/moves/not-a-uuid")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
     }
 
     private readonly ConcurrentDictionary<string, string> _keys = new();
@@ -230,16 +305,17 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
     }
 
     /// <summary>Starts a move (202 with Location) and follows it until it ends.</summary>
-    private async Task<JsonElement> MoveAsync(string tenant, object placement)
+    private async Task<JsonElement> MoveAsync(string tenant, object placement, string? mode = null)
     {
-        using var started = await Cluster.Admin.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement });
+        using var started = await Cluster.Admin.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement, mode });
         started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
         return await FollowAsync(started.Headers.Location!.ToString(), tenant);
     }
 
+    /// <summary>Follows a move until it ended and, online, its replication is cleaned up (no phase left).</summary>
     private Task<JsonElement> FollowAsync(string location, string tenant) => FaultHttp.EventuallyAsync(
         () => Cluster.Admin.GetFromJsonAsync<JsonElement>(location),
-        move => move.GetProperty("status").GetString() is "completed" or "failed",
+        move => move.GetProperty("status").GetString() is "completed" or "failed" or "cancelled" && move.GetProperty("phase").ValueKind == JsonValueKind.Null,
         Patience,
         $"the move of {tenant} ends");
 
@@ -281,6 +357,26 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
         }
         while (cursor is not null);
         return ids;
+    }
+
+    /// <summary>No publication, slot or subscription of the move is left on the server, whatever its outcome.</summary>
+    private async Task ShouldLeaveNoReplicationAsync(JsonElement move)
+    {
+        var name = $"ot_move_{move.GetProperty("id").GetGuid():N}";
+        await using var connection = new NpgsqlConnection(Cluster.Server.GetConnectionString());
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT (SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1 OR slot_name LIKE 'pg\\_%\\_sync\\_%') + (SELECT count(*) FROM pg_subscription WHERE subname = $1)",
+            connection);
+        command.Parameters.AddWithValue(name);
+        ((long)(await command.ExecuteScalarAsync())!).Should().Be(0, $"nothing of {name} is left");
+        // The publication lives in the source database, the tenants' shared one here.
+        move.GetProperty("fromDatabase").GetString().Should().Be("shared-one");
+        await using var source = new NpgsqlConnection(Cluster.Server.GetConnectionString(fixture.SharedDatabase));
+        await source.OpenAsync();
+        await using var publications = new NpgsqlCommand("SELECT count(*) FROM pg_publication WHERE pubname = $1", source);
+        publications.Parameters.AddWithValue(name);
+        ((long)(await publications.ExecuteScalarAsync())!).Should().Be(0, $"no publication of {name} is left");
     }
 
     private async Task<long> RowsInSharedDatabaseAsync(string tenant)

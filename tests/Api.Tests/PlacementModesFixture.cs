@@ -15,6 +15,9 @@ public sealed class PlacementModesFixture : IAsyncLifetime
     /// <summary>The physical name of the database registered as <c>shared-one</c>.</summary>
     public string SharedDatabase { get; private set; } = null!;
 
+    /// <summary>The application role's connection to <c>shared-one</c>: a tenant's own connection settings, in tests that need them.</summary>
+    public string SharedAppConnectionString { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         await Cluster.InitializeAsync();
@@ -22,6 +25,7 @@ public sealed class PlacementModesFixture : IAsyncLifetime
         var provisioner = new DatabaseProvisioner(NullLogger<DatabaseProvisioner>.Instance);
         var shared = await provisioner.CreateAsync(Cluster.CatalogConnectionString, $"shared_{suffix}", CancellationToken.None);
         SharedDatabase = shared.Name;
+        SharedAppConnectionString = shared.AppConnectionString;
         await Cluster.PostAsync("/admin/databases", new { name = "shared-one", connectionString = shared.AppConnectionString, migrationConnectionString = shared.OwnerConnectionString });
         for (var i = 0; i < 2; i++)
         {

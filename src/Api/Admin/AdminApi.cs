@@ -49,6 +49,7 @@ public static class AdminApi
                 : await moves.GetAsync(id, move, ct) is { } found
                     ? Json(found, AdminJsonContext.Default.TenantMove)
                     : ApiProblems.NotFound($"Tenant '{id}' has no move {move}."));
+        admin.MapDelete("/tenants/{id}/moves/{moveId}", CancelMoveAsync);
         admin.MapGet("/tenants/{id}/health", async (string id, TenantCatalog tenants, IGrainFactory grains, CancellationToken ct) =>
             await tenants.GetAsync(id, ct) is null
                 ? (IResult)ApiProblems.NotFound($"There is no tenant '{id}'.")
@@ -115,6 +116,23 @@ public static class AdminApi
         var move = await administration.StartMoveAsync(id, request, Actor, context.RequestAborted);
         context.Response.Headers.Location = $"/admin/tenants/{id}/moves/{move.Id}";
         return Json(move, AdminJsonContext.Default.TenantMove, StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>Cancels an online move before its cut-over: 202 while its job drops the replication, 409 once it is past that point.</summary>
+    private static async Task<IResult> CancelMoveAsync(string id, string moveId, TenantAdministration administration, TenantMoveCatalog moves, HttpContext context)
+    {
+        if (!Guid.TryParse(moveId, out var move))
+        {
+            return ApiProblems.Field("moveId", "is not a UUID");
+        }
+
+        if (!await administration.CancelMoveAsync(id, move, Actor, context.RequestAborted))
+        {
+            throw new AdminConflictException($"Move {move} of tenant '{id}' cannot be cancelled: it is offline, cutting over or finished.");
+        }
+
+        context.Response.Headers.Location = $"/admin/tenants/{id}/moves/{move}";
+        return Json((await moves.GetAsync(id, move, context.RequestAborted))!, AdminJsonContext.Default.TenantMove, StatusCodes.Status202Accepted);
     }
 
     private static async Task<IResult> ListTenantsAsync(TenantCatalog tenants, TenantActivations activations, CancellationToken ct)

@@ -28,7 +28,7 @@ public sealed record TenantPlacementRequest(string? Mode, string? ConnectionStri
 }
 
 /// <summary>Body of <c>POST /admin/tenants/{id}/moves</c>: where the tenant goes, in the placement shapes of tenant creation.</summary>
-public sealed record MoveTenantRequest(TenantPlacementRequest? Placement);
+public sealed record MoveTenantRequest(TenantPlacementRequest? Placement, string? Mode = null);
 
 /// <summary>Body of <c>PUT /admin/tenants/{id}/connection</c>.</summary>
 public sealed record ReplaceConnectionRequest(string? ConnectionString, IReadOnlyList<string>? Replicas)

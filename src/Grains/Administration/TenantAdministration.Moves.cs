@@ -8,13 +8,18 @@ public sealed partial class TenantAdministration
 {
     /// <summary>
     /// Starts moving an active tenant to another database (any placement of tenant creation): the move is recorded in
-    /// the catalog and handed to its job grain, which has the tenant's grain run it. A dedicated target is provisioned
-    /// (or checked and migrated) here, before the move is recorded.
+    /// the catalog and handed to its job grain. A dedicated target is provisioned (or checked and migrated) here, before
+    /// the move is recorded. Online (by logical replication) unless asked for offline or the servers cannot replicate;
+    /// asked for online where they cannot, it is refused with what is missing.
     /// </summary>
     public async Task<TenantMove> StartMoveAsync(string tenantId, MoveTenantRequest request, string actor, CancellationToken cancellationToken)
     {
         var tenant = await tenants.GetAsync(tenantId, cancellationToken) ?? throw new KeyNotFoundException($"There is no tenant '{tenantId}'.");
         var placement = request.Placement ?? throw new AdminRequestException("placement", "is required");
+        if (request.Mode is not (null or TenantMoveModes.Online or TenantMoveModes.Offline))
+        {
+            throw new AdminRequestException("mode", "must be online or offline");
+        }
         if (tenant.Status != "active")
         {
             throw new AdminConflictException($"Tenant '{tenantId}' is {tenant.Status}; only an active tenant can be moved.");
@@ -39,7 +44,8 @@ public sealed partial class TenantAdministration
         TenantMove move;
         try
         {
-            move = await moves.CreateAsync(tenant, mode, database, actor, cancellationToken);
+            var moveMode = await ChooseMoveModeAsync(tenant, request.Mode, database, cancellationToken);
+            move = await moves.CreateAsync(tenant, mode, database, moveMode, actor, cancellationToken);
         }
         catch when (mode == PlacementModes.Dedicated)
         {
@@ -59,5 +65,32 @@ public sealed partial class TenantAdministration
         }
 
         return move;
+    }
+
+    /// <summary>Asks a running online move to stop before its cut-over; false when it is past that point or finished.</summary>
+    public async Task<bool> CancelMoveAsync(string tenantId, Guid moveId, string actor, CancellationToken cancellationToken)
+    {
+        var move = await moves.GetAsync(tenantId, moveId, cancellationToken) ?? throw new KeyNotFoundException($"Tenant '{tenantId}' has no move {moveId}.");
+        return move.Status == "cancelled" || await moves.RequestCancelAsync(tenantId, moveId, actor, cancellationToken);
+    }
+
+    private async Task<string> ChooseMoveModeAsync(TenantRecord tenant, string? asked, string toDatabase, CancellationToken cancellationToken)
+    {
+        if (asked == TenantMoveModes.Offline)
+        {
+            return TenantMoveModes.Offline;
+        }
+
+        IReadOnlyList<string> missing = tenant.HasOwnConnection
+            ? ["the tenant has connection settings of its own, and an online move replicates from its database's registered connection"]
+            : await replications.CheckAsync(tenant.DatabaseName, toDatabase, cancellationToken);
+        if (missing.Count == 0)
+        {
+            return TenantMoveModes.Online;
+        }
+
+        return asked is null
+            ? TenantMoveModes.Offline
+            : throw new AdminRequestException("mode", $"an online move cannot run here: {string.Join("; ", missing)}. Ask for \"mode\": \"offline\" to copy it in one pause instead");
     }
 }

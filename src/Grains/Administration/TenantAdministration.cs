@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Npgsql;
 using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Moves;
+using OrleansTenants.Grains.Moves.Online;
 using OrleansTenants.Grains.Provisioning;
 using OrleansTenants.Grains.Schema;
 using OrleansTenants.Grains.Tenants;
@@ -20,6 +21,7 @@ public sealed partial class TenantAdministration(
     DatabaseProvisioner provisioner,
     SchemaMigrator migrator,
     TenantMoveCatalog moves,
+    MoveReplicationFactory replications,
     TenantActivations activations,
     IGrainFactory grains,
     IConfiguration configuration)

@@ -6,36 +6,18 @@ using OrleansTenants.Grains.Catalog;
 
 namespace OrleansTenants.Grains.Moves;
 
-/// <summary>A tenant's move between databases, as the catalog records it. Never holds connection settings.</summary>
-[GenerateSerializer]
-[Immutable]
-[Alias("OrleansTenants.TenantMove")]
-public sealed record TenantMove(
-    Guid Id,
-    string TenantId,
-    string FromMode,
-    string FromDatabase,
-    string ToMode,
-    string ToDatabase,
-    string Status,
-    long RowsCopied,
-    string? Error,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset? StartedAt,
-    DateTimeOffset? FinishedAt,
-    IReadOnlyList<TableVerification>? Verification);
-
 /// <summary>
 /// <c>catalog.tenant_moves</c>: a move is <c>pending</c> when asked for, <c>running</c> once the tenant's grain has
 /// claimed it, and <c>completed</c> in the same transaction that points the tenant at its new database (the tenant's
 /// status is <c>moving</c> meanwhile, so an activation that finds it so knows a move was cut short).
 /// </summary>
-public sealed class TenantMoveCatalog(CatalogDatabase catalog)
+public sealed partial class TenantMoveCatalog(CatalogDatabase catalog)
 {
     private const string Columns =
-        "id, tenant_id, from_mode, from_database, to_mode, to_database, status, rows_copied, error, created_at, started_at, finished_at, verification";
+        "id, tenant_id, from_mode, from_database, to_mode, to_database, status, rows_copied, error, created_at, started_at, finished_at, verification, "
+        + "mode, phase, lag_bytes, write_pause_ms";
 
-    public async Task<TenantMove> CreateAsync(TenantRecord tenant, string toMode, string toDatabase, string actor, CancellationToken cancellationToken)
+    public async Task<TenantMove> CreateAsync(TenantRecord tenant, string toMode, string toDatabase, string moveMode, string actor, CancellationToken cancellationToken)
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
@@ -43,8 +25,8 @@ public sealed class TenantMoveCatalog(CatalogDatabase catalog)
         try
         {
             move = (await QueryAsync(db,
-                $"INSERT INTO catalog.tenant_moves (tenant_id, from_mode, from_database, to_mode, to_database) VALUES ($1, $2, $3, $4, $5) RETURNING {Columns}",
-                cancellationToken, tenant.Id, tenant.PlacementMode, tenant.DatabaseName, toMode, toDatabase)).Single();
+                $"INSERT INTO catalog.tenant_moves (tenant_id, from_mode, from_database, to_mode, to_database, mode) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {Columns}",
+                cancellationToken, tenant.Id, tenant.PlacementMode, tenant.DatabaseName, toMode, toDatabase, moveMode)).Single();
         }
         catch (PostgresException clash) when (clash.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -52,7 +34,7 @@ public sealed class TenantMoveCatalog(CatalogDatabase catalog)
         }
 
         await AuditLog.WriteAsync(db, actor, "tenant.move.start", $"tenant:{tenant.Id}",
-            new Dictionary<string, object?> { ["moveId"] = move.Id, ["from"] = tenant.DatabaseName, ["to"] = toDatabase }, cancellationToken);
+            new Dictionary<string, object?> { ["moveId"] = move.Id, ["from"] = tenant.DatabaseName, ["to"] = toDatabase, ["mode"] = moveMode }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return move;
     }
@@ -76,7 +58,7 @@ public sealed class TenantMoveCatalog(CatalogDatabase catalog)
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
         var claimed = (await QueryAsync(db,
-            $"UPDATE catalog.tenant_moves SET status = 'running', started_at = now() WHERE tenant_id = $1 AND id = $2 AND status = 'pending' RETURNING {Columns}",
+            $"UPDATE catalog.tenant_moves SET status = 'running', started_at = now() WHERE tenant_id = $1 AND id = $2 AND status = 'pending' AND mode = 'offline' RETURNING {Columns}",
             cancellationToken, tenantId, moveId)).SingleOrDefault();
         if (claimed is not null)
         {
@@ -89,40 +71,53 @@ public sealed class TenantMoveCatalog(CatalogDatabase catalog)
 
     /// <summary>
     /// The cut-over: the tenant now lives in the target database (its own connection override belonged to the old
-    /// one and goes), and the move is completed, in one transaction.
+    /// one and goes), and the move is completed, in one transaction. An offline move's tenant is <c>moving</c> until
+    /// then; an online move's stays <c>active</c>.
     /// </summary>
-    internal async Task<TenantMove> CompleteAsync(TenantMove move, long rowsCopied, IReadOnlyList<TableVerification> verification, CancellationToken cancellationToken)
+    internal async Task<TenantMove> CompleteAsync(
+        TenantMove move, long rowsCopied, IReadOnlyList<TableVerification> verification, TimeSpan writePause, CancellationToken cancellationToken)
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
         var switched = await ExecuteAsync(db,
             """
             UPDATE catalog.tenants SET status = 'active', placement_mode = $2, database_name = $3, connection_secret = NULL, connection_key_id = NULL, updated_at = now()
-            WHERE id = $1 AND status = 'moving' AND database_name = $4
+            WHERE id = $1 AND status = $5 AND database_name = $4
             """,
-            cancellationToken, move.TenantId, move.ToMode, move.ToDatabase, move.FromDatabase);
+            cancellationToken, move.TenantId, move.ToMode, move.ToDatabase, move.FromDatabase, move.Mode == TenantMoveModes.Online ? "active" : "moving");
         if (switched == 0)
         {
             throw new InvalidOperationException("The tenant's placement changed while it was being moved.");
         }
 
         var completed = (await QueryAsync(db,
-            $"UPDATE catalog.tenant_moves SET status = 'completed', rows_copied = $2, verification = $3, finished_at = now() WHERE id = $1 RETURNING {Columns}",
-            cancellationToken, move.Id, rowsCopied, VerificationParameter(verification))).Single();
+            $"""
+            UPDATE catalog.tenant_moves SET status = 'completed', rows_copied = $2, verification = $3, write_pause_ms = $4,
+                phase = CASE WHEN mode = 'online' THEN 'cleaning-up' END, lag_bytes = NULL, finished_at = now()
+            WHERE id = $1 RETURNING {Columns}
+            """,
+            cancellationToken, move.Id, rowsCopied, VerificationParameter(verification), writePause.TotalMilliseconds)).Single();
         await AuditLog.WriteAsync(db, "tenant-grain", "tenant.move.complete", $"tenant:{move.TenantId}",
             new Dictionary<string, object?> { ["moveId"] = move.Id, ["to"] = move.ToDatabase, ["rows"] = rowsCopied }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return completed;
     }
 
-    /// <summary>Records why a move failed (and what it verified, if it got that far) and gives the tenant back to its old database, where its rows still are.</summary>
+    /// <summary>
+    /// Records why a move failed (and what it verified, if it got that far) and gives the tenant back to its old
+    /// database, where its rows still are. An online move's replication is then still to be dropped: its phase says so.
+    /// </summary>
     internal async Task<TenantMove> FailAsync(TenantMove move, string error, CancellationToken cancellationToken, IReadOnlyList<TableVerification>? verification = null)
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
         await ExecuteAsync(db, "UPDATE catalog.tenants SET status = 'active', updated_at = now() WHERE id = $1 AND status = 'moving'", cancellationToken, move.TenantId);
         var failed = (await QueryAsync(db,
-            $"UPDATE catalog.tenant_moves SET status = 'failed', error = left($2, 2000), verification = $3, finished_at = now() WHERE id = $1 RETURNING {Columns}",
+            $"""
+            UPDATE catalog.tenant_moves SET status = 'failed', error = left($2, 2000), verification = $3, lag_bytes = NULL, finished_at = now(),
+                phase = CASE WHEN mode = 'online' THEN 'cleaning-up' END
+            WHERE id = $1 RETURNING {Columns}
+            """,
             cancellationToken, move.Id, error, VerificationParameter(verification))).Single();
         await AuditLog.WriteAsync(db, "tenant-grain", "tenant.move.fail", $"tenant:{move.TenantId}",
             new Dictionary<string, object?> { ["moveId"] = move.Id }, cancellationToken);
@@ -192,7 +187,11 @@ public sealed class TenantMoveCatalog(CatalogDatabase catalog)
                 reader.GetFieldValue<DateTimeOffset>(9),
                 reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
                 reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11),
-                reader.IsDBNull(12) ? null : JsonSerializer.Deserialize(reader.GetString(12), TableVerificationJsonContext.Default.IReadOnlyListTableVerification)));
+                reader.IsDBNull(12) ? null : JsonSerializer.Deserialize(reader.GetString(12), TableVerificationJsonContext.Default.IReadOnlyListTableVerification),
+                reader.GetString(13),
+                reader.IsDBNull(14) ? null : reader.GetString(14),
+                reader.IsDBNull(15) ? null : reader.GetInt64(15),
+                reader.IsDBNull(16) ? null : reader.GetDouble(16)));
         }
 
         return moves;

@@ -1,20 +1,24 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Placement;
 using Orleans.Storage;
+using OrleansTenants.Grains.Moves.Online;
 using OrleansTenants.Grains.Tenants;
 
 namespace OrleansTenants.Grains.Moves;
 
 /// <summary>
-/// Carries one accepted move to its end. The copy and cut-over run in the tenant's grain (under its exclusive gate);
-/// this job asks it to, records the outcome, and survives silos: its state is in grain storage, and a reminder wakes
-/// it on a live silo until the outcome is recorded. Asking the tenant's grain again is always safe: a move runs once,
-/// and one whose run was cut short is failed, never run twice.
+/// Carries one accepted move to its end, and survives silos: its state is in grain storage, and a reminder wakes it on
+/// a live silo until the outcome is recorded. An offline move's copy and cut-over run in the tenant's grain (under its
+/// exclusive gate), which this job asks to run it; an online move's phases run here (<see cref="OnlineMoveRun"/>), its
+/// cut-over in the tenant's grain. Running again is always safe: an offline move runs once (one cut short is failed),
+/// an online one goes on from the phase the catalog recorded.
 /// </summary>
 [GrainType("tenant-move")]
 [PreferLocalPlacement]
 public sealed partial class TenantMoveGrain(
     [PersistentState("job", TenantMoveGrain.StorageName)] IPersistentState<TenantMoveJob> job,
+    TenantMoveCatalog moves,
+    OnlineMoveRun online,
     TimeProvider time,
     ILogger<TenantMoveGrain> logger) : Grain, ITenantMoveGrain, IRemindable
 {
@@ -81,16 +85,16 @@ public sealed partial class TenantMoveGrain(
                 await SaveAsync(state => state.Attempts++);
                 try
                 {
-                    var ended = await GrainFactory.GetGrain<ITenantGrain>(job.State.TenantId!).MoveAsync(moveId, CancellationToken.None);
-                    await FinishAsync(moveId, ended);
+                    await FinishAsync(moveId, await RunOnceAsync(job.State.TenantId!, moveId));
                     return;
                 }
-                catch (Exception ex) when (ex is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException && attempt < AttemptsPerWakeUp)
+                catch (Exception ex) when (attempt < AttemptsPerWakeUp)
                 {
-                    // The tenant's silo died or stalled mid-call. Its next activation fails a move it finds cut short,
-                    // and one still running answers once done: asking again gives the outcome.
+                    // The tenant's silo died or stalled mid-call, or a database did not answer. The tenant's next
+                    // activation fails an offline move it finds cut short, one still running answers once done, and an
+                    // online move goes on from its recorded phase: running again gives the outcome.
                     LogRetrying(moveId, job.State.TenantId!, ex.GetType().Name);
-                    await Task.Delay(RetryDelay, time);
+                    await Task.Delay(RetryDelay * attempt, time);
                 }
             }
         }
@@ -101,11 +105,17 @@ public sealed partial class TenantMoveGrain(
         }
     }
 
+    private async Task<TenantMove?> RunOnceAsync(string tenantId, Guid moveId) =>
+        (await moves.GetAsync(tenantId, moveId, CancellationToken.None))?.Mode == TenantMoveModes.Online
+            ? await online.RunAsync(tenantId, moveId, CancellationToken.None)
+            : await GrainFactory.GetGrain<ITenantGrain>(tenantId).MoveAsync(moveId, CancellationToken.None);
+
     private async Task FinishAsync(Guid moveId, TenantMove? ended)
     {
         var phase = ended?.Status switch
         {
             "completed" => TenantMoveJobPhase.Completed,
+            "cancelled" => TenantMoveJobPhase.Cancelled,
             // Null: the tenant is gone, and its move with it.
             "failed" or null => TenantMoveJobPhase.Failed,
             _ => throw new InvalidOperationException($"The tenant's grain answered the move as {ended.Status}."),

@@ -21,7 +21,7 @@ public sealed class TenantMoveJob
     public DateTimeOffset? UpdatedAt { get; set; }
 
     [JsonIgnore]
-    public bool IsFinished => Phase is TenantMoveJobPhase.Completed or TenantMoveJobPhase.Failed;
+    public bool IsFinished => Phase is TenantMoveJobPhase.Completed or TenantMoveJobPhase.Failed or TenantMoveJobPhase.Cancelled;
 }
 
 [GenerateSerializer]
@@ -37,4 +37,5 @@ public enum TenantMoveJobPhase
 
     Completed,
     Failed,
+    Cancelled,
 }

@@ -35,6 +35,16 @@ public interface ITenantGrain : IGrainWithStringKey
     [ResponseTimeout("00:35:00")]
     Task<TenantMove?> MoveAsync(Guid moveId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The cut-over of an online move whose target has caught up: pauses the tenant's writes (reads go on), waits until
+    /// the target has applied everything written before, verifies, switches the catalog, resumes on the target.
+    /// Answers the move as it then is: completed, failed (verification), or still running (the target did not catch
+    /// up in time; nothing changed, ask again later). Repeating it after a completed cut-over answers the completed move.
+    /// </summary>
+    [Alias("CutOver")]
+    [ResponseTimeout("00:01:00")]
+    Task<TenantMove?> CutOverAsync(Guid moveId, CancellationToken cancellationToken);
+
     /// <summary>For admins: can this tenant's database be reached and queried, and is row-level security on.</summary>
     [Alias("CheckHealth")]
     Task<TenantHealth> CheckHealthAsync(CancellationToken cancellationToken);

@@ -23,6 +23,12 @@ public sealed class TenantDataOptions
     /// </summary>
     public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long an online move's cut-over, with the tenant's writes paused, waits for the target to confirm the source's
+    /// last change; past it the writes resume and the cut-over is tried again once the target has caught up further.
+    /// </summary>
+    public TimeSpan CutOverWait { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Failures within the sampling window that open the tenant's circuit, so a dead database is not hammered.</summary>
     public int BreakerMinimumThroughput { get; set; } = 4;
 

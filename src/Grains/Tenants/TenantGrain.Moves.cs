@@ -18,6 +18,7 @@ public sealed partial class TenantGrain
     {
         // Exclusive: the CRM calls running now finish first, and those arriving wait until the cut-over is done.
         using var exclusive = await _lifecycle.WriterLockAsync(cancellationToken);
+        var paused = time.GetTimestamp();
         if (_configuration is null || _lease is null)
         {
             return null;
@@ -55,25 +56,9 @@ public sealed partial class TenantGrain
             return await moves.FailAsync(move, reason, CancellationToken.None);
         }
 
-        var completed = await moves.CompleteAsync(move, copied, verification, CancellationToken.None);
-        var oldSource = _lease;
-        _lease = null;
-        await using (oldSource)
+        var completed = await moves.CompleteAsync(move, copied, verification, time.GetElapsedTime(paused), CancellationToken.None);
+        await using (var oldSource = await SwapLeaseAsync())
         {
-            // The activation is the cache: it takes the new placement before its next call runs. If it cannot
-            // (the catalog went away meanwhile), the next call gets a fresh activation that reads it.
-            _guard?.Dispose();
-            _guard = null;
-            try
-            {
-                await LoadAsync(CancellationToken.None);
-            }
-            catch
-            {
-                DeactivateOnIdle();
-                throw;
-            }
-
             await DeleteFromSourceAsync(oldSource.DataSource.Primary, move);
         }
 
@@ -82,6 +67,31 @@ public sealed partial class TenantGrain
     }
 
     /// <summary>Copies, then compares both sides table by table before the copy commits: a mismatch leaves nothing on the target.</summary>
+    /// <summary>
+    /// After a move's catalog switch, under the exclusive gate: the activation is the cache, so it takes the new placement
+    /// before its next call runs, and hands back the old pool. If it cannot (the catalog went away meanwhile), the next
+    /// call gets a fresh activation that reads it.
+    /// </summary>
+    private async Task<DataSourceLease> SwapLeaseAsync()
+    {
+        var old = _lease!;
+        _lease = null;
+        _guard?.Dispose();
+        _guard = null;
+        try
+        {
+            await LoadAsync(CancellationToken.None);
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            await old.DisposeAsync();
+            throw;
+        }
+
+        return old;
+    }
+
     private async Task<(long Copied, IReadOnlyList<TableVerification> Verification)> CopyToTargetAsync(TenantMove move, CancellationToken cancellationToken)
     {
         var dataTenantId = _configuration!.Tenant.DataTenantId;

@@ -9,6 +9,7 @@ using Orleans.Concurrency;
 using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Crm;
 using OrleansTenants.Grains.Moves;
+using OrleansTenants.Grains.Moves.Online;
 
 namespace OrleansTenants.Grains.Tenants;
 
@@ -18,8 +19,9 @@ namespace OrleansTenants.Grains.Tenants;
 /// </summary>
 /// <remarks>
 /// Reentrant, so CRM calls run concurrently (bounded by <see cref="TenantGuard"/>). What must not overlap them is
-/// ordered by <see cref="_lifecycle"/>: every CRM call holds it shared, a move's copy and cut-over hold it
-/// exclusive (calls that arrive meanwhile wait, then run on the new placement). Deactivation needs no gate:
+/// ordered by <see cref="_lifecycle"/>: every CRM call holds it shared, an offline move's copy and cut-over hold it
+/// exclusive (calls that arrive meanwhile wait, then run on the new placement). Writes also hold <see cref="_writes"/>
+/// shared, taken first, which an online move's cut-over holds exclusive: only writes wait for it. Deactivation needs no gate:
 /// Orleans runs OnDeactivateAsync only once no call is running, and holds new calls for the next activation.
 /// </remarks>
 [GrainType("tenant")]
@@ -30,6 +32,7 @@ public sealed partial class TenantGrain(
     SharedDataSources sharedDataSources,
     TenantMoveCatalog moves,
     DatabaseCatalog databases,
+    MoveReplicationFactory replications,
     TenantActivationControl activations,
     IOptions<TenantDataOptions> options,
     TimeProvider time,
@@ -38,6 +41,7 @@ public sealed partial class TenantGrain(
     private const int IdempotencyPurgeBatch = 1000;
     private readonly TenantDataOptions _options = options.Value;
     private readonly AsyncReaderWriterLock _lifecycle = new();
+    private readonly AsyncReaderWriterLock _writes = new();
     private TenantConfiguration? _configuration;
     private DataSourceLease? _lease;
     private TenantGuard? _guard;
@@ -189,6 +193,7 @@ public sealed partial class TenantGrain(
         Func<ResourceDefinition, TenantOperation> plan,
         CancellationToken cancellationToken)
     {
+        using var writing = write ? await _writes.ReaderLockAsync(cancellationToken) : null;
         using var shared = await _lifecycle.ReaderLockAsync(cancellationToken);
         if (_configuration is null)
         {

@@ -16,7 +16,7 @@ public sealed class ConcurrencyLimitFixture : IAsyncLifetime
 {
     public const int QueueLimit = 2;
 
-    public ApiCluster Cluster { get; } = new($"--TenantData:QueueLimit={QueueLimit}");
+    public ApiCluster Cluster { get; } = new() { Settings = [$"--TenantData:QueueLimit={QueueLimit}"] };
 
     public string Tenant { get; } = $"limited-{Guid.NewGuid().ToString("N")[..8]}";
 

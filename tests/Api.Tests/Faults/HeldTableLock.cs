@@ -3,7 +3,7 @@ using Npgsql;
 namespace OrleansTenants.Api.Tests.Faults;
 
 /// <summary>
-/// A table locked ACCESS EXCLUSIVE by the test: whatever touches it waits until the lock is released. Holding a move's
+/// A table locked by the test (ACCESS EXCLUSIVE unless said otherwise): whatever touches it waits until the lock is released. Holding a move's
 /// copy at a known point this way, a test can act while the copy is under way.
 /// </summary>
 internal sealed class HeldTableLock : IAsyncDisposable
@@ -21,12 +21,16 @@ internal sealed class HeldTableLock : IAsyncDisposable
         _table = table;
     }
 
-    public static async Task<HeldTableLock> TakeAsync(string connectionString, string table)
+    /// <param name="mode">
+    /// The lock mode. ACCESS EXCLUSIVE gives the transaction an id (the lock is logged for standbys), so creating a
+    /// logical replication slot on that server waits for it; SHARE blocks writes to the table without one.
+    /// </param>
+    public static async Task<HeldTableLock> TakeAsync(string connectionString, string table, string mode = "ACCESS EXCLUSIVE")
     {
         var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         var transaction = await connection.BeginTransactionAsync();
-        await using (var command = new NpgsqlCommand($"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE", connection, transaction))
+        await using (var command = new NpgsqlCommand($"LOCK TABLE {table} IN {mode} MODE", connection, transaction))
         {
             await command.ExecuteNonQueryAsync();
         }

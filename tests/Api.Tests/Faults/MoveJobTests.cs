@@ -27,7 +27,7 @@ public sealed class MoveJobTests(ApiCluster cluster) : IClassFixture<ApiCluster>
         var target = await cluster.RegisterSharedDatabaseAsync("etag");
         await using var held = await HeldTableLock.TakeAsync(target.OwnerConnectionString, "crm.notes");
 
-        var location = await StartMoveAsync("etag", target.Name);
+        var location = await StartOfflineMoveAsync("etag", target.Name);
         await held.WaitForWaiterAsync(Patience);
         // The job wrote its state when it started; another writer moves the stored version on behind its back.
         var bumped = await ScalarAsync<int>("UPDATE orleans.orleansstorage SET version = version + 1 WHERE position($1 in payloadbinary) > 0 RETURNING version", "etag");
@@ -53,7 +53,7 @@ public sealed class MoveJobTests(ApiCluster cluster) : IClassFixture<ApiCluster>
         await using var held = await HeldTableLock.TakeAsync(target.OwnerConnectionString, "crm.notes");
 
         // Accepted by an in-process silo, whose job asks the tenant's grain (on 'mover') to run the move.
-        var location = await StartMoveAsync(tenant, target.Name);
+        var location = await StartOfflineMoveAsync(tenant, target.Name);
         await held.WaitForWaiterAsync(Patience);
         doomed.Signal(Signals.SigKill);
         await held.DisposeAsync();
@@ -67,9 +67,9 @@ public sealed class MoveJobTests(ApiCluster cluster) : IClassFixture<ApiCluster>
             () => StoredJobAsync(tenant), stored => stored.Job.Contains("\"Failed\"", StringComparison.Ordinal), Patience, "the job's outcome in grain storage");
     }
 
-    private async Task<string> StartMoveAsync(string tenant, string database)
+    private async Task<string> StartOfflineMoveAsync(string tenant, string database)
     {
-        using var started = await cluster.Admin.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement = new { mode = "shared", database } });
+        using var started = await cluster.Admin.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement = new { mode = "shared", database }, mode = "offline" });
         started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
         return started.Headers.Location!.ToString();
     }

@@ -44,7 +44,8 @@ internal sealed class TenantReplication(string sourceConnectionString, string ta
             // Made apart from the subscription: one that makes its own slot on the same server would wait for itself.
             if (!await ExistsAsync(connection, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", cancellationToken))
             {
-                await using var slot = new NpgsqlCommand("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", connection);
+                // It waits for every transaction that holds an id on the server to end, however long that takes.
+                await using var slot = new NpgsqlCommand("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", connection) { CommandTimeout = 0 };
                 slot.Parameters.AddWithValue(Name);
                 await slot.ExecuteNonQueryAsync(cancellationToken);
             }
@@ -125,6 +126,30 @@ internal sealed class TenantReplication(string sourceConnectionString, string ta
         applied.Parameters.AddWithValue(Name);
         applied.Parameters.AddWithValue(position);
         return await applied.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
+    /// <summary>Compares the tenant's rows on both sides, table by table (<see cref="TenantDataVerifier"/>).</summary>
+    public async Task<IReadOnlyList<TableVerification>> VerifyAsync(CancellationToken cancellationToken)
+    {
+        await using var from = await _source.OpenConnectionAsync(cancellationToken);
+        await using var fromTransaction = await from.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        await using var to = await _target.OpenConnectionAsync(cancellationToken);
+        await using var toTransaction = await to.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        return await TenantDataVerifier.CompareAsync(from, to, tenantId, cancellationToken);
+    }
+
+    /// <summary>The tenant's rows on the source, once a completed move's subscription is gone (else the deletes would follow).</summary>
+    public Task DeleteFromSourceAsync(CancellationToken cancellationToken) => DeleteTenantRowsAsync(_source, cancellationToken);
+
+    /// <summary>What a failed or cancelled move copied to the target, once its subscription is gone.</summary>
+    public Task DeleteFromTargetAsync(CancellationToken cancellationToken) => DeleteTenantRowsAsync(_target, cancellationToken);
+
+    private async Task DeleteTenantRowsAsync(NpgsqlDataSource side, CancellationToken cancellationToken)
+    {
+        await using var connection = await side.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await TenantDataCopier.DeleteAsync(connection, tenantId, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>

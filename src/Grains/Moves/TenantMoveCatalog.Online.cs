@@ -1,0 +1,85 @@
+using Npgsql;
+using OrleansTenants.Grains.Catalog;
+
+namespace OrleansTenants.Grains.Moves;
+
+/// <summary>What an online move's job records as it goes: its phase and lag, a cancellation, the end of its cleanup.</summary>
+public sealed partial class TenantMoveCatalog
+{
+    /// <summary>Takes a pending online move for its job; the tenant stays active and serving. Null when it is not pending.</summary>
+    internal async Task<TenantMove?> ClaimOnlineAsync(string tenantId, Guid moveId, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        return (await QueryAsync(db,
+            $"UPDATE catalog.tenant_moves SET status = 'running', phase = 'preparing', started_at = now() WHERE tenant_id = $1 AND id = $2 AND status = 'pending' AND mode = 'online' RETURNING {Columns}",
+            cancellationToken, tenantId, moveId)).SingleOrDefault();
+    }
+
+    /// <summary>Records a running online move's phase and lag; returns whether a cancellation was asked for meanwhile.</summary>
+    internal async Task<bool> RecordProgressAsync(Guid moveId, string phase, long? lagBytes, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "UPDATE catalog.tenant_moves SET phase = $2, lag_bytes = $3 WHERE id = $1 AND status = 'running' RETURNING cancel_requested", db);
+        command.Parameters.AddWithValue(moveId);
+        command.Parameters.AddWithValue(phase);
+        command.Parameters.AddWithValue((object?)lagBytes ?? DBNull.Value);
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
+    /// <summary>
+    /// Asks a running online move to stop before its cut-over; its job cleans up and records it cancelled. False when the
+    /// move is past the point where it can be cancelled (cutting over, finished, or offline).
+    /// </summary>
+    public async Task<bool> RequestCancelAsync(string tenantId, Guid moveId, string actor, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        var asked = await ExecuteAsync(db,
+            """
+            UPDATE catalog.tenant_moves SET cancel_requested = true
+            WHERE tenant_id = $1 AND id = $2 AND mode = 'online' AND (status = 'pending' OR (status = 'running' AND phase IN ('preparing', 'copying', 'catching-up')))
+            """,
+            cancellationToken, tenantId, moveId);
+        if (asked > 0)
+        {
+            await AuditLog.WriteAsync(db, actor, "tenant.move.cancel", $"tenant:{tenantId}", new Dictionary<string, object?> { ["moveId"] = moveId }, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return asked > 0;
+    }
+
+    /// <summary>Whether the cut-over may begin: moves the phase there unless a cancellation came first.</summary>
+    internal async Task<bool> BeginCutOverAsync(Guid moveId, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        return await ExecuteAsync(db,
+            "UPDATE catalog.tenant_moves SET phase = 'cutting-over' WHERE id = $1 AND status = 'running' AND NOT cancel_requested",
+            cancellationToken, moveId) > 0;
+    }
+
+    internal async Task<TenantMove> CancelAsync(TenantMove move, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        return (await QueryAsync(db,
+            $"UPDATE catalog.tenant_moves SET status = 'cancelled', phase = NULL, lag_bytes = NULL, finished_at = now() WHERE id = $1 RETURNING {Columns}",
+            cancellationToken, move.Id)).Single();
+    }
+
+    /// <summary>The replication of a finished online move is gone (and a completed one's source rows deleted): nothing is left to do.</summary>
+    internal async Task<TenantMove> FinishCleanupAsync(TenantMove move, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        return (await QueryAsync(db, $"UPDATE catalog.tenant_moves SET phase = NULL WHERE id = $1 RETURNING {Columns}", cancellationToken, move.Id)).Single();
+    }
+
+    /// <summary>Reads whether a cancellation was asked for a running move.</summary>
+    internal async Task<bool> IsCancelRequestedAsync(Guid moveId, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT cancel_requested FROM catalog.tenant_moves WHERE id = $1", db);
+        command.Parameters.AddWithValue(moveId);
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
+    }
+}
