@@ -16,6 +16,8 @@ internal static partial class CrmValues
     /// <summary>Timestamps out: UTC, microseconds (PostgreSQL's precision), <c>Z</c>.</summary>
     public const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
 
+    private const long TicksPerMicrosecond = TimeSpan.TicksPerMillisecond / 1000;
+
     /// <summary>Converts a JSON value (not null) to the field's type; constraints are checked by <see cref="CheckConstraints"/>.</summary>
     public static bool TryFromJson(FieldDefinition field, JsonElement element, out object? value, out string? reason)
     {
@@ -26,21 +28,20 @@ internal static partial class CrmValues
             case CrmFieldType.Integer:
                 if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt64(out var integer))
                 {
-                    reason = "must be an integer";
+                    reason = element.ValueKind == JsonValueKind.Number ? IntegerReason(field, element.GetRawText()) : "must be an integer";
                     return false;
                 }
 
                 value = integer;
                 return true;
             case CrmFieldType.Decimal:
-                if (element.ValueKind != JsonValueKind.Number || !element.TryGetDecimal(out var number))
+                if (element.ValueKind != JsonValueKind.Number)
                 {
                     reason = "must be a number";
                     return false;
                 }
 
-                value = number;
-                return true;
+                return TryDecimal(field, element.GetRawText(), NumberStyles.Float, out value, out reason);
             case CrmFieldType.Boolean:
                 if (element.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
                 {
@@ -101,21 +102,14 @@ internal static partial class CrmValues
             case CrmFieldType.Integer:
                 if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
                 {
-                    reason = "must be an integer";
+                    reason = IntegerReason(field, text);
                     return false;
                 }
 
                 value = integer;
                 return true;
             case CrmFieldType.Decimal:
-                if (!decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
-                {
-                    reason = "must be a number";
-                    return false;
-                }
-
-                value = number;
-                return true;
+                return TryDecimal(field, text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, out value, out reason);
             case CrmFieldType.Boolean:
                 if (text is not ("true" or "false"))
                 {
@@ -142,7 +136,11 @@ internal static partial class CrmValues
                     return false;
                 }
 
-                value = timestamp.UtcDateTime;
+                // PostgreSQL keeps microseconds, and Npgsql drops the rest towards 2000-01-01, which moves earlier instants
+                // up (1999-12-31T23:59:59.9999999Z became 2000-01-01): truncated towards the past here, the value checked
+                // against rules, hashed for idempotency and compared in cursors is the one stored.
+                var utc = timestamp.UtcDateTime;
+                value = new DateTime(utc.Ticks - (utc.Ticks % TicksPerMicrosecond), DateTimeKind.Utc);
                 return true;
             default:
                 throw new InvalidOperationException($"Unknown field type {field.Type}.");
@@ -179,11 +177,6 @@ internal static partial class CrmValues
             case long integer:
                 return CheckRange(field, integer);
             case decimal number:
-                if (field.Scale is { } scale && DecimalPlaces(number) > scale)
-                {
-                    return $"must have at most {scale} decimal places";
-                }
-
                 return CheckRange(field, number);
             default:
                 return null;
@@ -232,7 +225,73 @@ internal static partial class CrmValues
     /// <summary>Rounds a decimal away from trailing zeros: 1.50 and 1.5 are the same value.</summary>
     public static decimal Normalize(decimal value) => value / 1.000000000000000000000000000000000m;
 
-    private static int DecimalPlaces(decimal value) => Normalize(value).Scale;
+    /// <summary>
+    /// A decimal from a number literal. decimal rounds what it cannot hold (1e-30 to 0, a 40-digit fraction to 28 digits), so
+    /// the literal's own digits decide the decimal places, and a number too large for decimal is out of the field's range.
+    /// </summary>
+    private static bool TryDecimal(FieldDefinition field, string literal, NumberStyles styles, out object? value, out string? reason)
+    {
+        value = null;
+        if (!decimal.TryParse(literal, styles, CultureInfo.InvariantCulture, out var number))
+        {
+            reason = styles.HasFlag(NumberStyles.AllowExponent) || IsIntegerLiteral(literal)
+                ? CheckRange(field, literal.StartsWith('-') ? decimal.MinValue : decimal.MaxValue) ?? "is out of range"
+                : "must be a number";
+            return false;
+        }
+
+        if (field.Scale is { } scale && DecimalPlaces(literal) > scale)
+        {
+            reason = $"must have at most {scale} decimal places";
+            return false;
+        }
+
+        reason = null;
+        value = number;
+        return true;
+    }
+
+    /// <summary>Why an integer field refuses a literal: out of range when it is written as an integer, else not one.</summary>
+    private static string IntegerReason(FieldDefinition field, string literal) =>
+        IsIntegerLiteral(literal)
+            ? CheckRange(field, literal.StartsWith('-') ? decimal.MinValue : decimal.MaxValue) ?? "is out of range"
+            : "must be an integer";
+
+    private static bool IsIntegerLiteral(string literal)
+    {
+        var digits = literal.AsSpan(literal.StartsWith('-') ? 1 : 0);
+        return digits.Length > 0 && !digits.ContainsAnyExceptInRange('0', '9');
+    }
+
+    /// <summary>The decimal places of a valid number literal's exact value, trailing zeros not counted: 1.50 has 1, 15e-3 has 3, 1e-30 has 30.</summary>
+    private static long DecimalPlaces(string literal)
+    {
+        var e = literal.AsSpan().IndexOfAny('e', 'E');
+        var mantissa = e < 0 ? literal.AsSpan() : literal.AsSpan(0, e);
+        long exponent = 0;
+        if (e >= 0 && !long.TryParse(literal.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out exponent))
+        {
+            // Beyond long: a huge positive exponent has no fraction (and failed decimal.TryParse), a huge negative one only fraction.
+            return literal[e + 1] == '-' ? long.MaxValue : 0;
+        }
+
+        var point = mantissa.IndexOf('.');
+        var integerPart = (point < 0 ? mantissa : mantissa[..point]).TrimStart('-');
+        var fraction = point < 0 ? [] : mantissa[(point + 1)..];
+        if (integerPart.TrimStart('0').IsEmpty && fraction.TrimStart('0').IsEmpty)
+        {
+            return 0;
+        }
+
+        // The digits without the point, times 10 to the power (exponent - fraction length); each trailing zero raises the power.
+        var trailingZeros = fraction.Length - fraction.TrimEnd('0').Length;
+        if (trailingZeros == fraction.Length)
+        {
+            trailingZeros += integerPart.Length - integerPart.TrimEnd('0').Length;
+        }
+
+        return Math.Max(0, fraction.Length - trailingZeros - Math.Clamp(exponent, -int.MaxValue, int.MaxValue));
+    }
 
     private static string? CheckRange(FieldDefinition field, decimal value)
     {
