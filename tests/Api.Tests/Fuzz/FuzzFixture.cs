@@ -137,6 +137,11 @@ public sealed class FuzzFixture : IAsyncLifetime
             : null;
     }
 
+    /// <summary>Valid bodies that can be created as they are: within the rules, and clashing with no seeded row.</summary>
+    internal Gen<BodyCase> Creatable(ResourceDefinition resource) =>
+        Bodies.ValidCreate(resource)
+            .Where(b => !RowOracle.RuleFaults(resource, b.TypedValues()).Any() && ClashingSeed(resource, f => RowOracle.Sent(b.Members, f)) is null);
+
     /// <summary>A seeded row's writable values as members of a body.</summary>
     private Member[]? SeedMembers(ResourceDefinition resource) =>
         SeedRows.TryGetValue(resource.Name, out var rows) && rows.Count > 0

@@ -33,6 +33,19 @@ internal static class RowOracle
         };
     }
 
+    /// <summary>The canonical value a body sends for a field (the last member of that name), null when absent.</summary>
+    public static string? Sent(IReadOnlyList<Member> members, FieldDefinition field)
+    {
+        var member = members.LastOrDefault(m => m.Name == field.Name);
+        if (member is null)
+        {
+            return null;
+        }
+
+        using var value = JsonDocument.Parse(member.Json);
+        return Canonical(field, value.RootElement);
+    }
+
     /// <summary>The value as the API's rules compare it (DateTime in UTC, decimal, ...), for <see cref="CrossFieldRule.Check"/>.</summary>
     public static object? Typed(FieldDefinition field, JsonElement value) => value.ValueKind == JsonValueKind.Null ? null : field.Type switch
     {
@@ -42,7 +55,7 @@ internal static class RowOracle
         CrmFieldType.Decimal => decimal.Parse(value.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture),
         CrmFieldType.Boolean => value.GetBoolean(),
         CrmFieldType.Date => DateOnly.ParseExact(value.GetString()!, "yyyy-MM-dd", CultureInfo.InvariantCulture),
-        CrmFieldType.Timestamp => DateTimeOffset.Parse(value.GetString()!, CultureInfo.InvariantCulture).UtcDateTime,
+        CrmFieldType.Timestamp => Microseconds(value.GetString()!),
         _ => throw new InvalidOperationException($"Unknown field type {field.Type}."),
     };
 
@@ -51,10 +64,12 @@ internal static class RowOracle
         resource.Rules.Where(rule => rule.Check(row) is not null).Select(rule => rule.ReportedField);
 
     /// <summary>A timestamp's canonical text: UTC, truncated to the microsecond.</summary>
-    public static string Timestamp(string text)
+    public static string Timestamp(string text) => Microseconds(text).ToString(TimestampFormat, CultureInfo.InvariantCulture);
+
+    private static DateTime Microseconds(string text)
     {
         var utc = DateTimeOffset.Parse(text, CultureInfo.InvariantCulture).UtcDateTime;
-        return new DateTime(utc.Ticks - (utc.Ticks % 10), DateTimeKind.Utc).ToString(TimestampFormat, CultureInfo.InvariantCulture);
+        return new DateTime(utc.Ticks - (utc.Ticks % 10), DateTimeKind.Utc);
     }
 
     /// <summary>
