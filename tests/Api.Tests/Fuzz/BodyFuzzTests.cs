@@ -17,11 +17,11 @@ public sealed class BodyFuzzTests(FuzzFixture fixture)
 {
     [Fact]
     public Task Create_bodies_are_stored_as_sent_or_refused_naming_the_field() =>
-        FuzzSettings.CheckAsync("create bodies", 150, fixture.Bodies.Create(), CreateAsync);
+        FuzzSettings.CheckAsync("create bodies", 400, fixture.Bodies.Create(), CreateAsync);
 
     [Fact]
     public Task Merge_patches_are_applied_as_sent_or_refused_naming_the_field() =>
-        FuzzSettings.CheckAsync("merge patches", 100, Patches(), PatchAsync);
+        FuzzSettings.CheckAsync("merge patches", 250, Patches(), PatchAsync);
 
     private Gen<(BodyCase Row, BodyCase Patch)> Patches() =>
         from resource in Gen.Elements(CrmResources.All.ToArray())

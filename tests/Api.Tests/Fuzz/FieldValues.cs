@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using FsCheck;
 using FsCheck.Fluent;
 using OrleansTenants.Grains.Crm;
@@ -93,7 +92,7 @@ internal sealed partial class FieldValues(IReadOnlyDictionary<string, List<Guid>
         {
             CrmFieldType.String => Gen.OneOf(
                 [
-                    Choose(field.MaxLength!.Value + 1, field.MaxLength!.Value + 3).SelectMany(n => Text(n)),
+                    Gen.Choose(field.MaxLength!.Value + 1, field.MaxLength!.Value + 3).SelectMany(n => Text(n)),
                     Length(field.MinLength ?? 0, field.MaxLength!.Value).SelectMany(n => Text(n))
                         .SelectMany(text => Gen.Choose(0, text.Length).Select(at => text.Insert(at, "\0"))),
                     .. forQuery ? Array.Empty<Gen<string>>() : [Gen.Elements("\ud800", "\udc00x", "a\udbff")],
@@ -117,8 +116,6 @@ internal sealed partial class FieldValues(IReadOnlyDictionary<string, List<Guid>
         from high in Gen.Choose(0, int.MaxValue)
         from low in Gen.Choose(0, int.MaxValue)
         select (long)(min + (Int128)(((UInt128)(uint)high << 31 | (uint)low) % (UInt128)((Int128)max - min + 1)));
-
-    public static Gen<int> Choose(int min, int max) => Gen.Choose(min, max);
 
     /// <summary>A length from min to max, mostly small (by FsCheck's size), often exactly an edge.</summary>
     private static Gen<int> Length(int min, int max) =>

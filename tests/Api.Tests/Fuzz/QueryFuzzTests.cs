@@ -18,7 +18,7 @@ public sealed class QueryFuzzTests(FuzzFixture fixture)
 {
     [Fact]
     public Task List_queries_answer_matching_pages_in_order_or_are_refused_naming_the_parameter() =>
-        FuzzSettings.CheckAsync("list queries", 150, new QueryCases(fixture.Values, fixture.SeedRows).Query(), QueryAsync);
+        FuzzSettings.CheckAsync("list queries", 400, new QueryCases(fixture.Values, fixture.SeedRows).Query(), QueryAsync);
 
     private async Task QueryAsync(QueryCase query)
     {

@@ -37,11 +37,11 @@ public sealed class RequestFuzzTests(FuzzFixture fixture)
 
     [Fact]
     public Task Row_ids_are_read_as_uuids_or_refused_naming_the_id() =>
-        FuzzSettings.CheckAsync("row ids", 100, RowRequests(), RowAsync);
+        FuzzSettings.CheckAsync("row ids", 250, RowRequests(), RowAsync);
 
     [Fact]
     public Task Authorization_and_idempotency_headers_are_honoured_or_refused() =>
-        FuzzSettings.CheckAsync("headers", 100, HeaderRequests(), HeadersAsync);
+        FuzzSettings.CheckAsync("headers", 250, HeaderRequests(), HeadersAsync);
 
     private Gen<RowRequest> RowRequests() =>
         from resource in Gen.Elements(CrmResources.All.ToArray())
