@@ -28,7 +28,77 @@ public sealed class BadInputTests(PlacementModesFixture fixture) : IClassFixture
         { "invoices", "{\"number\": \"X\", \"currency\": \"euro\"}", "currency" },
         { "invoices", "{\"number\": \"Y\", \"currency\": \"ZZZ\"}", "currency" },
         { "tasks", "{\"title\": \"A\", \"status\": null}", "status" },
+        { "opportunities", "{\"name\": \"A\", \"amount\": 1e-30}", "amount" },
+        { "opportunities", "{\"name\": \"A\", \"amount\": 0.10000000000000000000000000000001}", "amount" },
+        { "opportunity-line-items", "{\"productName\": \"A\", \"quantity\": 12.3450000000000000000000000000000000001}", "quantity" },
+        { "accounts", "{\"name\": \"A\", \"\\ud800\": 1}", "$" },
     };
+
+    /// <summary>Bodies that are well-formed JSON but not Unicode text where a name or value must be.</summary>
+    public static TheoryData<string, byte[], string> UndecodableBodies => new()
+    {
+        { "accounts", [.. "{\"name\": \"A\", \""u8, 0xFF, .. "\": 1}"u8], "$" },
+        { "accounts", [.. "{\"name\": \"A\", \""u8, 0xC0, 0xAF, .. "\": 1}"u8], "$" },
+        { "accounts", [.. "{\"name\": \""u8, 0xED, 0xA0, 0x80, .. "\"}"u8], "name" },
+    };
+
+    /// <summary>Cursors with a valid checksum (it is not a secret) around text that is not Unicode.</summary>
+    public static TheoryData<byte[]> ForgedCursorPayloads => new()
+    {
+        (byte[])[.. "[1,\"\\ud800\",\"createdAt\",null,\"00000000-0000-0000-0000-000000000001\"]"u8],
+        (byte[])[.. "[1,\"accounts\",\""u8, 0xFF, .. "\",null,\"00000000-0000-0000-0000-000000000001\"]"u8],
+    };
+
+    /// <summary>Numbers beyond what the field can hold are refused with the field's range, not "must be a number".</summary>
+    [Theory]
+    [InlineData("opportunities", "{\"name\": \"A\", \"amount\": 1e400}", "amount", "must be at most 999999999999.99")]
+    [InlineData("opportunities", "{\"name\": \"A\", \"amount\": -1e400}", "amount", "must be at least 0")]
+    [InlineData("opportunities", "{\"name\": \"A\", \"probability\": 123456789012345678901234567890}", "probability", "must be at most 100")]
+    public async Task Huge_numbers_are_refused_with_the_fields_range(string resource, string body, string field, string reason)
+    {
+        var (tenant, key) = fixture.Tenants["single"];
+        using var http = fixture.Cluster.TenantClient(key);
+
+        using var response = await http.PostAsync($"/api/tenants/{tenant}/{resource}", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest, text);
+        ApiCluster.Json(text).GetProperty("errors").GetProperty(field)[0].GetString().Should().Be(reason, text);
+    }
+
+    [Theory]
+    [MemberData(nameof(UndecodableBodies))]
+    public async Task A_body_that_is_not_unicode_text_is_refused_naming_where(string resource, byte[] body, string field)
+    {
+        var (tenant, key) = fixture.Tenants["single"];
+        using var http = fixture.Cluster.TenantClient(key);
+        var before = await CountAsync(http, tenant, resource);
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+
+        using var response = await http.PostAsync($"/api/tenants/{tenant}/{resource}", content);
+
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest, text);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        ApiCluster.Json(text).GetProperty("errors").TryGetProperty(field, out _).Should().BeTrue(text);
+        (await CountAsync(http, tenant, resource)).Should().Be(before);
+    }
+
+    [Theory]
+    [MemberData(nameof(ForgedCursorPayloads))]
+    public async Task A_forged_cursor_that_is_not_unicode_text_is_refused(byte[] payload)
+    {
+        var (tenant, key) = fixture.Tenants["single"];
+        using var http = fixture.Cluster.TenantClient(key);
+        var cursor = System.Buffers.Text.Base64Url.EncodeToString([.. payload, .. System.Security.Cryptography.SHA256.HashData(payload)[..8]]);
+
+        using var response = await http.GetAsync($"/api/tenants/{tenant}/accounts?cursor={cursor}");
+
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest, text);
+        ApiCluster.Json(text).GetProperty("errors").TryGetProperty("cursor", out _).Should().BeTrue(text);
+    }
 
     [Theory]
     [MemberData(nameof(InvalidBodies))]

@@ -90,6 +90,21 @@ public sealed class CrudTests(PlacementModesFixture fixture) : IClassFixture<Pla
         titles.Should().Be(1);
     }
 
+    [Theory]
+    [InlineData("1999-12-31T23:59:59.9999999Z", "1999-12-31T23:59:59.999999Z")]
+    [InlineData("2025-01-31T09:30:00.1234567+01:00", "2025-01-31T08:30:00.123456Z")]
+    [InlineData("0001-01-01T00:00:00.0000009Z", "0001-01-01T00:00:00.000000Z")]
+    [InlineData("9999-12-31T23:59:59.9999999Z", "9999-12-31T23:59:59.999999Z")]
+    public async Task Timestamps_are_stored_in_utc_truncated_to_the_microsecond(string sent, string stored)
+    {
+        var (tenant, key) = fixture.Tenants["single"];
+        using var http = fixture.Cluster.TenantClient(key);
+
+        var id = await CreateAsync(http, tenant, "tasks", new { title = "Due", dueAt = sent });
+
+        (await GetJsonAsync(http, $"/api/tenants/{tenant}/tasks/{id}")).GetProperty("dueAt").GetString().Should().Be(stored);
+    }
+
     [Fact]
     public async Task Lists_page_with_cursors_and_sort()
     {

@@ -84,7 +84,14 @@ public static partial class TenantCrmApi
             return problem;
         }
 
-        var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString();
+        // Two lines would otherwise be read as one key joined by a comma, a key the client never sent.
+        var idempotencyKeys = context.Request.Headers["Idempotency-Key"];
+        if (idempotencyKeys.Count > 1)
+        {
+            return ApiProblems.Field("Idempotency-Key", "is given more than once");
+        }
+
+        var idempotencyKey = idempotencyKeys.ToString();
         var (json, bodyProblem) = await body.ReadBytesAsync(context.Request, context.RequestAborted);
         if (json is null)
         {

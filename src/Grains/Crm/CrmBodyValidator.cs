@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 
 namespace OrleansTenants.Grains.Crm;
@@ -79,15 +80,21 @@ internal static class CrmBodyValidator
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in body.EnumerateObject())
         {
-            if (!seen.Add(property.Name))
+            if (!TryGetName(property, out var name))
             {
-                Add(errors, new CrmFieldError(CrmText.ClientName(property.Name), "appears more than once"));
+                Add(errors, new CrmFieldError(CrmFieldError.Body, "has a member name that is not valid Unicode text"));
                 continue;
             }
 
-            if (!resource.TryGetField(property.Name, out var field))
+            if (!seen.Add(name))
             {
-                Add(errors, new CrmFieldError(CrmText.ClientName(property.Name), $"is not a field of {resource.Name}"));
+                Add(errors, new CrmFieldError(CrmText.ClientName(name), "appears more than once"));
+                continue;
+            }
+
+            if (!resource.TryGetField(name, out var field))
+            {
+                Add(errors, new CrmFieldError(CrmText.ClientName(name), $"is not a field of {resource.Name}"));
                 continue;
             }
 
@@ -123,6 +130,21 @@ internal static class CrmBodyValidator
 
         values.Sort((a, b) => resource.OrdinalOf(a.Field).CompareTo(resource.OrdinalOf(b.Field)));
         return values;
+    }
+
+    /// <summary>A member's name, unless it is not Unicode text (invalid UTF-8, a lone surrogate escape), which cannot be read nor repeated.</summary>
+    private static bool TryGetName(JsonProperty property, [NotNullWhen(true)] out string? name)
+    {
+        try
+        {
+            name = property.Name;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            name = null;
+            return false;
+        }
     }
 
     private static string NullReason(FieldDefinition field, bool isPatch) =>

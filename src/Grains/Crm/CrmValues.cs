@@ -16,6 +16,8 @@ internal static partial class CrmValues
     /// <summary>Timestamps out: UTC, microseconds (PostgreSQL's precision), <c>Z</c>.</summary>
     public const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
 
+    private const long TicksPerMicrosecond = TimeSpan.TicksPerMillisecond / 1000;
+
     /// <summary>Converts a JSON value (not null) to the field's type; constraints are checked by <see cref="CheckConstraints"/>.</summary>
     public static bool TryFromJson(FieldDefinition field, JsonElement element, out object? value, out string? reason)
     {
@@ -26,21 +28,20 @@ internal static partial class CrmValues
             case CrmFieldType.Integer:
                 if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt64(out var integer))
                 {
-                    reason = "must be an integer";
+                    reason = element.ValueKind == JsonValueKind.Number ? IntegerReason(field, element.GetRawText()) : "must be an integer";
                     return false;
                 }
 
                 value = integer;
                 return true;
             case CrmFieldType.Decimal:
-                if (element.ValueKind != JsonValueKind.Number || !element.TryGetDecimal(out var number))
+                if (element.ValueKind != JsonValueKind.Number)
                 {
                     reason = "must be a number";
                     return false;
                 }
 
-                value = number;
-                return true;
+                return TryDecimal(field, element.GetRawText(), NumberStyles.Float, out value, out reason);
             case CrmFieldType.Boolean:
                 if (element.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
                 {
@@ -101,21 +102,14 @@ internal static partial class CrmValues
             case CrmFieldType.Integer:
                 if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
                 {
-                    reason = "must be an integer";
+                    reason = IntegerReason(field, text);
                     return false;
                 }
 
                 value = integer;
                 return true;
             case CrmFieldType.Decimal:
-                if (!decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
-                {
-                    reason = "must be a number";
-                    return false;
-                }
-
-                value = number;
-                return true;
+                return TryDecimal(field, text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, out value, out reason);
             case CrmFieldType.Boolean:
                 if (text is not ("true" or "false"))
                 {
@@ -142,7 +136,11 @@ internal static partial class CrmValues
                     return false;
                 }
 
-                value = timestamp.UtcDateTime;
+                // PostgreSQL keeps microseconds, and Npgsql drops the rest towards 2000-01-01, which moves earlier instants
+                // up (1999-12-31T23:59:59.9999999Z became 2000-01-01): truncated towards the past here, the value checked
+                // against rules, hashed for idempotency and compared in cursors is the one stored.
+                var utc = timestamp.UtcDateTime;
+                value = new DateTime(utc.Ticks - (utc.Ticks % TicksPerMicrosecond), DateTimeKind.Utc);
                 return true;
             default:
                 throw new InvalidOperationException($"Unknown field type {field.Type}.");
@@ -179,11 +177,6 @@ internal static partial class CrmValues
             case long integer:
                 return CheckRange(field, integer);
             case decimal number:
-                if (field.Scale is { } scale && DecimalPlaces(number) > scale)
-                {
-                    return $"must have at most {scale} decimal places";
-                }
-
                 return CheckRange(field, number);
             default:
                 return null;
@@ -231,8 +224,6 @@ internal static partial class CrmValues
 
     /// <summary>Rounds a decimal away from trailing zeros: 1.50 and 1.5 are the same value.</summary>
     public static decimal Normalize(decimal value) => value / 1.000000000000000000000000000000000m;
-
-    private static int DecimalPlaces(decimal value) => Normalize(value).Scale;
 
     private static string? CheckRange(FieldDefinition field, decimal value)
     {

@@ -89,8 +89,9 @@ internal sealed record ListCursor(object? Value, Guid Id)
             reason = null;
             return true;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // Malformed JSON, or strings that are not Unicode text (the checksum is not a secret: anyone can forge one).
             return false;
         }
     }
