@@ -5,7 +5,10 @@ using OrleansTenants.Grains.Moves;
 
 namespace OrleansTenants.Cli;
 
-/// <summary><c>tenants move</c> and <c>tenants moves</c>: start a move and follow it to its end, list a tenant's moves.</summary>
+/// <summary>
+/// <c>tenants move</c>, <c>tenants moves</c> and <c>tenants cancel-move</c>: start a move and follow it to its end, list a
+/// tenant's moves, cancel an online move before its cut-over.
+/// </summary>
 internal sealed partial class CliCommands
 {
     private static readonly TimeSpan MovePollInterval = TimeSpan.FromMilliseconds(250);
@@ -15,14 +18,21 @@ internal sealed partial class CliCommands
         var id = TenantIdArgument();
         var placement = new PlacementOptions();
         var noWait = new Option<bool>("--no-wait") { Description = "Print the accepted move and return instead of following it to its end." };
-        var move = new Command("move", "Move a tenant to another database; its calls wait during the copy. Exit code 1 when the move fails.") { id, noWait };
+        var how = new Option<string>("--copy")
+        {
+            Description = "online: by logical replication while the tenant serves, only its writes pause for the cut-over; "
+                + "offline: its calls wait during the whole copy. Default: online where the servers allow it.",
+        };
+        how.AcceptOnlyFromAmong(TenantMoveModes.Online, TenantMoveModes.Offline);
+        var move = new Command("move", "Move a tenant to another database. Exit code 1 when the move fails or is cancelled.") { id, noWait, how };
         placement.AddTo(move);
         Admin(move, async (s, p, ct) =>
         {
             var tenant = p.GetValue(id)!;
-            var started = await s.Client.StartMoveAsync(tenant, new MoveTenantRequest(placement.Read(p)), ct);
+            var started = await s.Client.StartMoveAsync(tenant, new MoveTenantRequest(placement.Read(p), p.GetValue(how)), ct);
             var current = started;
-            while (!p.GetValue(noWait) && current.Value.Status is "pending" or "running")
+            // Followed until nothing is left to do: an online move's cleanup goes on after it completed.
+            while (!p.GetValue(noWait) && (current.Value.Status is "pending" or "running" || current.Value.Phase is not null))
             {
                 await Task.Delay(MovePollInterval, ct);
                 current = await s.Client.GetMoveAsync(tenant, started.Value.Id, ct);
@@ -37,9 +47,28 @@ internal sealed partial class CliCommands
                 WriteMove(s.Out, current.Value);
             }
 
-            return current.Value.Status == "failed" ? 1 : 0;
+            return current.Value.Status is "failed" or "cancelled" ? 1 : 0;
         });
         return move;
+    }
+
+    private Command CancelMove()
+    {
+        var id = TenantIdArgument();
+        var moveId = new Argument<Guid>("move-id") { Description = "The move to cancel." };
+        var cancel = new Command("cancel-move", "Cancel an online move before its cut-over; its replication and what it copied are dropped.") { id, moveId };
+        Admin(cancel, async (s, p, ct) =>
+        {
+            var response = await s.Client.CancelMoveAsync(p.GetValue(id)!, p.GetValue(moveId), ct);
+            if (s.Json)
+            {
+                return s.WriteJson(response.Json);
+            }
+
+            WriteMove(s.Out, response.Value);
+            return 0;
+        });
+        return cancel;
     }
 
     private Command MovesList()
@@ -74,7 +103,11 @@ internal sealed partial class CliCommands
             ("tenant", move.TenantId),
             ("from", $"{move.FromDatabase} ({move.FromMode})"),
             ("to", $"{move.ToDatabase} ({move.ToMode})"),
+            ("mode", move.Mode),
             ("status", move.Status),
+            ("phase", move.Phase),
+            ("lag", move.LagBytes is { } lag ? $"{lag.ToString(CultureInfo.InvariantCulture)} bytes" : null),
+            ("write pause", move.WritePauseMs is { } pause ? $"{pause.ToString("0.0", CultureInfo.InvariantCulture)} ms" : null),
             ("rows copied", move.RowsCopied.ToString(CultureInfo.InvariantCulture)),
             ("verified", Verified(move.Verification)),
             ("error", move.Error),

@@ -113,6 +113,7 @@ internal sealed partial class CliCommands
         tenants.Subcommands.Add(Connection());
         tenants.Subcommands.Add(Move());
         tenants.Subcommands.Add(MovesList());
+        tenants.Subcommands.Add(CancelMove());
         return tenants;
     }
 

@@ -23,6 +23,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddOptions<EncryptionOptions>().Bind(configuration.GetSection(EncryptionOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EncryptionOptions>, EncryptionOptionsValidator>();
         services.AddSingleton(sp => new SecretProtector(sp.GetRequiredService<IOptions<EncryptionOptions>>()));
+        services.AddOptions<CatalogOptions>().Configure(options => options.ConnectionString = configuration.GetConnectionString("Catalog"));
         services.AddSingleton(_ =>
         {
             var connectionString = configuration.GetConnectionString("Catalog")

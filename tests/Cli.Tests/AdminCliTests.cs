@@ -155,7 +155,7 @@ public sealed partial class AdminCliTests(CliSilo silo) : IClassFixture<CliSilo>
 
         move.ExitCode.Should().Be(0, move.ToString());
         move.Output.Should().MatchRegex(@"status:\s+completed").And.MatchRegex($@"to:\s+{target} \(shared\)").And.NotContain("Password")
-            .And.MatchRegex(@"verified:\s+\d+ tables: row counts and checksums match");
+            .And.MatchRegex(@"verified:\s+\d+ tables: row counts and checksums match").And.MatchRegex(@"mode:\s+online").And.MatchRegex(@"phase:\s+-");
         (await silo.RunAsync("tenants", "show", id)).Output.Should().MatchRegex($@"database:\s+{target}");
         using (var tenant = silo.TenantClient(key))
         using (var ok = await tenant.GetAsync(new Uri($"api/tenants/{id}/accounts", UriKind.Relative)))

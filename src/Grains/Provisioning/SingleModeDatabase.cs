@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Schema;
@@ -16,7 +16,7 @@ public sealed partial class SingleModeDatabase(
     DatabaseCatalog databases,
     DatabaseProvisioner provisioner,
     SchemaMigrator migrator,
-    IConfiguration configuration,
+    IOptions<CatalogOptions> catalogOptions,
     ILogger<SingleModeDatabase> logger)
 {
     public const string Name = "main";
@@ -32,8 +32,7 @@ public sealed partial class SingleModeDatabase(
             return true;
         }
 
-        var catalogConnectionString = configuration.GetConnectionString("Catalog")
-            ?? throw new InvalidOperationException("ConnectionStrings:Catalog is not configured.");
+        var catalogConnectionString = catalogOptions.Value.RequiredConnectionString;
         var server = new NpgsqlConnectionStringBuilder(catalogConnectionString);
         try
         {

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using OrleansTenants.Grains.Catalog;
 
@@ -9,7 +9,7 @@ namespace OrleansTenants.Grains.Moves.Online;
 /// own roles hold (a publication, a slot, a subscription), and the catalog's role is the platform's administrator.
 /// Host, port and database come from each database's registered connection; the role and password from the catalog's.
 /// </summary>
-public sealed class MoveReplicationFactory(DatabaseCatalog databases, IConfiguration configuration)
+public sealed class MoveReplicationFactory(DatabaseCatalog databases, IOptions<CatalogOptions> catalogOptions)
 {
     internal async Task<TenantReplication> CreateAsync(TenantMove move, string dataTenantId, CancellationToken cancellationToken) =>
         new(await AsCatalogRoleAsync(move.FromDatabase, cancellationToken), await AsCatalogRoleAsync(move.ToDatabase, cancellationToken), dataTenantId, move.Id);
@@ -21,8 +21,7 @@ public sealed class MoveReplicationFactory(DatabaseCatalog databases, IConfigura
 
     private async Task<string> AsCatalogRoleAsync(string database, CancellationToken cancellationToken)
     {
-        var catalogRole = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString("Catalog")
-            ?? throw new InvalidOperationException("ConnectionStrings:Catalog is not configured."));
+        var catalogRole = new NpgsqlConnectionStringBuilder(catalogOptions.Value.RequiredConnectionString);
         return new NpgsqlConnectionStringBuilder((await databases.GetConnectionAsync(database, cancellationToken)).ConnectionString)
         {
             Username = catalogRole.Username,
