@@ -8,7 +8,7 @@ namespace OrleansTenants.Api.Cluster;
 /// Answers, on each silo, where its HTTP API is: the cluster view asks every silo through Orleans' management grain
 /// (the membership table knows silo and gateway endpoints, not web addresses, and a silo's port may be picked at start).
 /// </summary>
-public sealed class SiloUrlControl(IServer server, ILocalSiloDetails silo) : IControllable
+public sealed class SiloUrlControl(IServer server, IHostApplicationLifetime lifetime, ILocalSiloDetails silo) : IControllable
 {
     public const string ProviderName = "silo-url";
     public const int DescribeCommand = 1;
@@ -19,6 +19,13 @@ public sealed class SiloUrlControl(IServer server, ILocalSiloDetails silo) : ICo
 
     private string? PublicUrl()
     {
+        // A silo is an active member before its web server listens; until then the addresses are the configured ones
+        // (port 0 among them), not where it can be reached, and no answer is better than a wrong one.
+        if (!lifetime.ApplicationStarted.IsCancellationRequested)
+        {
+            return null;
+        }
+
         var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         // A wildcard bind is reachable on loopback: advertise that rather than an address nobody can dial.
         return address?

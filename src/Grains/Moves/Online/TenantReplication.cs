@@ -80,13 +80,16 @@ internal sealed class TenantReplication(string sourceConnectionString, string ta
         }
     }
 
-    /// <summary>Where the replication is: tables whose initial copy is done, and how far the target trails the source.</summary>
+    /// <summary>
+    /// Where the replication is: tables whose initial copy is done and handed to the subscription's apply worker (ready:
+    /// from then on it applies every change in commit order), and how far the target trails the source.
+    /// </summary>
     public async Task<ReplicationProgress> ProgressAsync(CancellationToken cancellationToken)
     {
         int synced;
         await using (var subscriber = await _target.OpenConnectionAsync(cancellationToken))
         await using (var tables = new NpgsqlCommand(
-            "SELECT count(*) FILTER (WHERE r.srsubstate IN ('s', 'r')) FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid WHERE s.subname = $1",
+            "SELECT count(*) FILTER (WHERE r.srsubstate = 'r') FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid WHERE s.subname = $1",
             subscriber))
         {
             tables.Parameters.AddWithValue(Name);
@@ -167,8 +170,9 @@ internal sealed class TenantReplication(string sourceConnectionString, string ta
                 await ExecuteAsync(subscriber, $"DROP SUBSCRIPTION \"{Name}\"", cancellationToken);
             }
         }
-        catch (NpgsqlException ex) when (ex is not PostgresException)
+        catch (NpgsqlException ex)
         {
+            // Unreachable, refusing connections, or failing the drop: the source's side goes all the same.
             targetDown = ex;
         }
 
@@ -177,7 +181,7 @@ internal sealed class TenantReplication(string sourceConnectionString, string ta
         await ExecuteAsync(publisher, $"DROP PUBLICATION IF EXISTS \"{Name}\"", cancellationToken);
         if (targetDown is not null)
         {
-            throw new InvalidOperationException($"the target database could not be reached to drop subscription {Name}", targetDown);
+            throw new InvalidOperationException($"subscription {Name} could not be dropped on the target database ({targetDown.Message})", targetDown);
         }
     }
 
