@@ -6,6 +6,7 @@ using System.Runtime;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OrleansTenants.ApiBench;
+using OrleansTenants.Bench;
 
 // GET-by-id through the API and the tenant grain vs the same query from a bare endpoint on one NpgsqlDataSource,
 // then cold activation time. Everything runs in this process on loopback; see bench/README.md.

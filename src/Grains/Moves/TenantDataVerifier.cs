@@ -17,17 +17,23 @@ internal static class TenantDataVerifier
     public static async Task<IReadOnlyList<TableVerification>> CompareAsync(
         NpgsqlConnection source, NpgsqlConnection target, string tenantId, CancellationToken cancellationToken)
     {
-        await PinAsync(source, cancellationToken);
-        await PinAsync(target, cancellationToken);
-        var results = new List<TableVerification>(TenantDataCopier.Tables.Count);
+        // Both sides at once: in a cut-over the tenant's writes wait for this.
+        var sourceSummaries = SummariseAllAsync(source, tenantId, cancellationToken);
+        var targetSummaries = SummariseAllAsync(target, tenantId, cancellationToken);
+        var (from, to) = (await sourceSummaries, await targetSummaries);
+        return [.. TenantDataCopier.Tables.Select((table, i) => new TableVerification(table.Name, from[i].Rows, to[i].Rows, from[i].Checksum, to[i].Checksum))];
+    }
+
+    private static async Task<List<(long Rows, string Checksum)>> SummariseAllAsync(NpgsqlConnection connection, string tenantId, CancellationToken cancellationToken)
+    {
+        await PinAsync(connection, cancellationToken);
+        var summaries = new List<(long Rows, string Checksum)>(TenantDataCopier.Tables.Count);
         foreach (var table in TenantDataCopier.Tables)
         {
-            var (sourceRows, sourceChecksum) = await SummariseAsync(source, table, tenantId, cancellationToken);
-            var (targetRows, targetChecksum) = await SummariseAsync(target, table, tenantId, cancellationToken);
-            results.Add(new TableVerification(table.Name, sourceRows, targetRows, sourceChecksum, targetChecksum));
+            summaries.Add(await SummariseAsync(connection, table, tenantId, cancellationToken));
         }
 
-        return results;
+        return summaries;
     }
 
     private static async Task PinAsync(NpgsqlConnection connection, CancellationToken cancellationToken)

@@ -82,4 +82,11 @@ public sealed partial class TenantMoveCatalog
         command.Parameters.AddWithValue(moveId);
         return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
+
+    /// <summary>The write pause of a completed online move's cut-over, measured once its writes resumed.</summary>
+    internal async Task<TenantMove> RecordWritePauseAsync(TenantMove move, TimeSpan pause, CancellationToken cancellationToken)
+    {
+        await using var db = await catalog.OpenConnectionAsync(cancellationToken);
+        return (await QueryAsync(db, $"UPDATE catalog.tenant_moves SET write_pause_ms = $2 WHERE id = $1 RETURNING {Columns}", cancellationToken, move.Id, pause.TotalMilliseconds)).Single();
+    }
 }

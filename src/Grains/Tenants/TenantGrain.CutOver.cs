@@ -50,6 +50,8 @@ public sealed partial class TenantGrain
                 await (await SwapLeaseAsync()).DisposeAsync();
             }
 
+            // The writes resume once this turn ends: the pause recorded is the whole of it, the swap included.
+            completed = await moves.RecordWritePauseAsync(completed, Stopwatch.GetElapsedTime(paused), CancellationToken.None);
             LogMoveCompleted(TenantId, move.ToDatabase, completed.RowsCopied);
             return completed;
         }

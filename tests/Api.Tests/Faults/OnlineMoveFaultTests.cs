@@ -40,7 +40,8 @@ public sealed class OnlineMoveFaultTests(ApiCluster cluster) : IClassFixture<Api
             await held.WaitForWaiterAsync(Patience);
 
             doomed.Signal(Signals.SigKill);
-            during = await FaultHttp.CreateAsync(http, tenant, "notes", new { body = "written after the job's silo died" });
+            // The tenant's grain may have lived there too: a write answered 503 is repeated with its key, as the contract says.
+            during = await WriteUntilAcknowledgedAsync(http, tenant, new { body = "written after the job's silo died" });
         }
 
         var move = await FollowAsync(location);
@@ -100,6 +101,24 @@ public sealed class OnlineMoveFaultTests(ApiCluster cluster) : IClassFixture<Api
         move => move.GetProperty("status").GetString() is "completed" or "failed" or "cancelled" && move.GetProperty("phase").ValueKind == JsonValueKind.Null,
         Patience,
         $"the move at {location} ends and is cleaned up");
+
+    private static async Task<Guid> WriteUntilAcknowledgedAsync(HttpClient http, string tenant, object note)
+    {
+        var key = Guid.NewGuid().ToString("N");
+        var answer = await FaultHttp.EventuallyAsync(
+            async () =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/tenants/{tenant}/notes") { Content = JsonContent.Create(note) };
+                request.Headers.Add("Idempotency-Key", key);
+                using var response = await http.SendAsync(request);
+                return (response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+            },
+            answer => answer.StatusCode != HttpStatusCode.ServiceUnavailable,
+            Patience,
+            "the write acknowledged");
+        answer.StatusCode.Should().Be(HttpStatusCode.Created, answer.Body);
+        return ApiCluster.Json(answer.Body).GetProperty("id").GetGuid();
+    }
 
     private static async Task<List<Guid>> NoteIdsAsync(HttpClient http, string tenant) =>
         [.. (await FaultHttp.GetJsonAsync(http, $"/api/tenants/{tenant}/notes?limit=500")).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid())];

@@ -8,7 +8,7 @@ using OrleansTenants.Grains.Provisioning;
 using OrleansTenants.Postgres.Embedded;
 using OrleansTenants.Silo;
 
-namespace OrleansTenants.ApiBench;
+namespace OrleansTenants.Bench;
 
 /// <summary>A throwaway PostgreSQL, a silo on it (co-hosted API), and a shared tenant database registered through the admin API.</summary>
 internal sealed class BenchEnvironment : IAsyncDisposable
@@ -36,7 +36,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
 
     public static async Task<BenchEnvironment> StartAsync()
     {
-        var root = Directory.CreateTempSubdirectory("orleans-tenants-apibench-").FullName;
+        var root = Directory.CreateTempSubdirectory("orleans-tenants-bench-").FullName;
         File.SetUnixFileMode(root, File.GetUnixFileMode(root) | UnixFileMode.OtherExecute | UnixFileMode.GroupExecute);
         var server = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { RootDirectory = Path.Combine(root, "pg"), Durable = false }, NullLogger.Instance);
         await using (var postgres = NpgsqlDataSource.Create(server.GetConnectionString()))
