@@ -132,19 +132,8 @@ public sealed class OnlineMoveFaultTests(ApiCluster cluster) : IClassFixture<Api
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    /// <summary>No slot or subscription of the move on the server, no publication in the source (the catalog's database).</summary>
-    private async Task ShouldLeaveNoReplicationAsync(JsonElement move)
-    {
-        var name = $"ot_move_{move.GetProperty("id").GetGuid():N}";
-        await using var connection = new NpgsqlConnection(cluster.CatalogConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            "SELECT (SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1) + (SELECT count(*) FROM pg_subscription WHERE subname = $1) "
-            + "+ (SELECT count(*) FROM pg_publication WHERE pubname = $1)",
-            connection);
-        command.Parameters.AddWithValue(name);
-        ((long)(await command.ExecuteScalarAsync())!).Should().Be(0, $"nothing of {name} is left");
-    }
+    /// <summary>Nothing of the move's replication is left; its source is <c>main</c>, the catalog's database.</summary>
+    private Task ShouldLeaveNoReplicationAsync(JsonElement move) => ReplicationLeftovers.ShouldBeNoneAsync(cluster.CatalogConnectionString, move);
 
     private async Task SuperuserAsync(string sql)
     {
