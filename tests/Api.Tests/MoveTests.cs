@@ -6,6 +6,7 @@ using FluentAssertions;
 using Npgsql;
 using OrleansTenants.Api.Tests.Faults;
 using Xunit;
+using static OrleansTenants.Api.Tests.MoveSteps;
 
 namespace OrleansTenants.Api.Tests;
 
@@ -17,12 +18,14 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
+    private readonly MoveSteps _steps = new(fixture);
+
     private ApiCluster Cluster => fixture.Cluster;
 
     [Fact]
     public async Task A_moved_tenant_keeps_every_row_id_and_idempotency_key_and_its_old_database_keeps_none()
     {
-        var (tenant, http) = await NewSharedTenantAsync("moved");
+        var (tenant, http) = await _steps.NewSharedTenantAsync("moved");
         var account = await CreateAsync(http, tenant, "accounts", new { name = "Globex" });
         var contact = await CreateAsync(http, tenant, "contacts", new { firstName = "Ada", lastName = "Lovelace", accountId = account });
         var invoice = await CreateAsync(http, tenant, "invoices", new { number = "INV-1", accountId = account, total = 12.5m, currency = "EUR" });
@@ -35,7 +38,7 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
             [$"notes/{note}"] = await ReadAsync(http, tenant, $"notes/{note}"),
         };
 
-        var move = await MoveAsync(tenant, new { mode = "dedicated", createDatabase = true });
+        var move = await _steps.MoveAsync(tenant, new { mode = "dedicated", createDatabase = true });
 
         move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
         move.GetProperty("fromDatabase").GetString().Should().Be("shared-one");
@@ -62,7 +65,7 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
             replay.Headers.GetValues("Idempotent-Replayed").Should().Equal("true");
         }
 
-        (await RowsInSharedDatabaseAsync(tenant)).Should().Be(0, "the old database keeps none of the tenant's rows");
+        (await _steps.RowsInSharedDatabaseAsync(tenant)).Should().Be(0, "the old database keeps none of the tenant's rows");
         var moves = await Cluster.Admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant}/moves");
         moves.EnumerateArray().Select(m => m.GetProperty("id").GetGuid()).Should().Equal(move.GetProperty("id").GetGuid());
     }
@@ -72,7 +75,7 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
     [InlineData("offline")]
     public async Task Every_write_acknowledged_during_a_move_is_in_the_new_database(string mode)
     {
-        var (tenant, http) = await NewSharedTenantAsync("busy");
+        var (tenant, http) = await _steps.NewSharedTenantAsync("busy");
         for (var i = 0; i < 200; i++)
         {
             await CreateAsync(http, tenant, "accounts", new { name = $"Seed {i}" });
@@ -82,7 +85,7 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
         var acknowledged = new ConcurrentBag<Guid>();
         var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
         {
-            using var writer = Cluster.TenantClient(Key(tenant), silo: w % 2);
+            using var writer = Cluster.TenantClient(_steps.Key(tenant), silo: w % 2);
             for (var i = 0; !stop.IsCancellationRequested; i++)
             {
                 acknowledged.Add(await CreateAsync(writer, tenant, "notes", new { body = $"writer {w} note {i}" }, idempotencyKey: $"w{w}-{i}"));
@@ -90,7 +93,7 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
         })).ToList();
         await FaultHttp.EventuallyAsync(() => Task.FromResult(acknowledged.Count), n => n >= 20, Patience, "writes before the move");
 
-        var move = await MoveAsync(tenant, new { mode = "sharded", shardSet = "shards" }, mode);
+        var move = await _steps.MoveAsync(tenant, new { mode = "sharded", shardSet = "shards" }, mode);
         var duringMove = acknowledged.Count;
         await FaultHttp.EventuallyAsync(() => Task.FromResult(acknowledged.Count), n => n >= duringMove + 20, Patience, "writes after the move");
         await stop.CancelAsync();
@@ -99,7 +102,7 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
         move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
         move.GetProperty("mode").GetString().Should().Be(mode);
         move.GetProperty("writePauseMs").GetDouble().Should().BeGreaterThanOrEqualTo(0, "the pause the cut-over took is measured");
-        await ShouldLeaveNoReplicationAsync(move);
+        await _steps.ShouldLeaveNoReplicationAsync(move);
         var stored = await ListIdsAsync(http, tenant, "notes");
         stored.Should().Contain(acknowledged, "nothing a client was told was saved is lost");
         stored.Should().HaveCount(acknowledged.Distinct().Count());
@@ -109,7 +112,7 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
     [Fact]
     public async Task A_write_sent_while_an_offline_copy_runs_waits_for_the_cut_over_and_lands_in_the_new_database()
     {
-        var (tenant, http) = await NewSharedTenantAsync("gate");
+        var (tenant, http) = await _steps.NewSharedTenantAsync("gate");
         var before = await CreateAsync(http, tenant, "notes", new { body = "before the move" });
         var target = await Cluster.RegisterSharedDatabaseAsync("gate");
         await using var held = await HeldTableLock.TakeAsync(target.OwnerConnectionString, "crm.notes");
@@ -131,16 +134,16 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
         using var written = await during;
         written.StatusCode.Should().Be(HttpStatusCode.Created, await written.Content.ReadAsStringAsync());
         var id = ApiCluster.Json(await written.Content.ReadAsStringAsync()).GetProperty("id").GetGuid();
-        var move = await FollowAsync(started.Headers.Location!.ToString(), tenant);
+        var move = await _steps.FollowAsync(started.Headers.Location!.ToString(), tenant);
         move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
         (await ListIdsAsync(http, tenant, "notes")).Should().BeEquivalentTo([before, id], "the write waited for the cut-over and was served by the new database");
-        (await RowsInSharedDatabaseAsync(tenant)).Should().Be(0);
+        (await _steps.RowsInSharedDatabaseAsync(tenant)).Should().Be(0);
     }
 
     [Fact]
     public async Task A_move_cut_short_by_its_silo_leaves_the_tenant_serving_from_where_it_was()
     {
-        var (tenant, http) = await NewSharedTenantAsync("cut");
+        var (tenant, http) = await _steps.NewSharedTenantAsync("cut");
         var account = await CreateAsync(http, tenant, "accounts", new { name = "Still here" });
         // What a silo that died mid-move leaves: a running move and the tenant marked moving.
         await ExecuteAsync(Cluster.CatalogConnectionString,
@@ -156,7 +159,7 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
         interrupted.GetProperty("status").GetString().Should().Be("failed");
         interrupted.GetProperty("error").GetString().Should().Contain("interrupted");
         (await Cluster.Admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant}")).GetProperty("status").GetString().Should().Be("active");
-        (await MoveAsync(tenant, new { mode = "single" })).GetProperty("status").GetString().Should().Be("completed", "a new move may start");
+        (await _steps.MoveAsync(tenant, new { mode = "single" })).GetProperty("status").GetString().Should().Be("completed", "a new move may start");
     }
 
     [Theory]
@@ -167,7 +170,7 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
     [InlineData("""{}""", HttpStatusCode.BadRequest)]
     public async Task A_move_that_cannot_be_done_is_refused_and_recorded_nowhere(string body, HttpStatusCode expected)
     {
-        var (tenant, _) = await NewSharedTenantAsync("refused");
+        var (tenant, _) = await _steps.NewSharedTenantAsync("refused");
 
         using var response = await Cluster.Admin.PostAsync($"/admin/tenants/{tenant}/moves", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
 
@@ -181,7 +184,7 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
     [InlineData("offline")]
     public async Task A_move_whose_copy_differs_from_the_source_fails_verification_and_leaves_the_tenant_serving_where_it_was(string mode)
     {
-        var (tenant, http) = await NewSharedTenantAsync("altered");
+        var (tenant, http) = await _steps.NewSharedTenantAsync("altered");
         var account = await CreateAsync(http, tenant, "accounts", new { name = "Exactly this" });
         await CreateAsync(http, tenant, "accounts", new { name = "And this" });
         var target = await Cluster.RegisterSharedDatabaseAsync("altering");
@@ -195,7 +198,7 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
                 ALTER TABLE crm.accounts ENABLE ALWAYS TRIGGER alter_name;
                 """);
 
-            var move = await MoveAsync(tenant, new { mode = "shared", database = target.Name }, mode);
+            var move = await _steps.MoveAsync(tenant, new { mode = "shared", database = target.Name }, mode);
 
             move.GetProperty("status").GetString().Should().Be("failed", move.ToString());
             move.GetProperty("error").GetString().Should().Contain("verification failed").And.Contain("accounts: 2 rows on both sides but their contents differ");
@@ -212,74 +215,12 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
             await using var left = new NpgsqlCommand("SELECT count(*) FROM crm.accounts WHERE tenant_id = $1", connection);
             left.Parameters.AddWithValue(tenant);
             ((long)(await left.ExecuteScalarAsync())!).Should().Be(0, "the refused copy was rolled back");
-            await ShouldLeaveNoReplicationAsync(move);
+            await _steps.ShouldLeaveNoReplicationAsync(move);
         }
         finally
         {
             await Cluster.Server.DropDatabaseAsync(target.Name);
         }
-    }
-
-    [Fact]
-    public async Task An_online_move_cancelled_before_its_cut_over_leaves_no_replication_and_the_tenant_serving_where_it_was()
-    {
-        var (tenant, http) = await NewSharedTenantAsync("cancel");
-        var kept = await CreateAsync(http, tenant, "notes", new { body = "before the move" });
-        var target = await Cluster.RegisterSharedDatabaseAsync("cancel");
-        try
-        {
-            string location;
-            Guid during;
-            await using (var held = await HeldTableLock.TakeAsync(target.OwnerConnectionString, "crm.notes", "SHARE"))
-            {
-                using var started = await Cluster.Admin.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement = new { mode = "shared", database = target.Name }, mode = "online" });
-                started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
-                location = started.Headers.Location!.ToString();
-                // The job is preparing the target (clearing it for the copy), held by the lock.
-                await held.WaitForWaiterAsync(Patience);
-
-                using var cancelled = await Cluster.Admin.DeleteAsync(location);
-                cancelled.StatusCode.Should().Be(HttpStatusCode.Accepted, await cancelled.Content.ReadAsStringAsync());
-                during = await CreateAsync(http, tenant, "notes", new { body = "written while the move was prepared" });
-            }
-
-            var move = await FollowAsync(location, tenant);
-
-            move.GetProperty("status").GetString().Should().Be("cancelled", move.ToString());
-            await ShouldLeaveNoReplicationAsync(move);
-            (await Cluster.Admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant}")).GetProperty("placement").GetProperty("database").GetString().Should().Be("shared-one");
-            (await ListIdsAsync(http, tenant, "notes")).Should().BeEquivalentTo([kept, during]);
-            await using var connection = new NpgsqlConnection(Cluster.Server.GetConnectionString(target.Name));
-            await connection.OpenAsync();
-            await using var left = new NpgsqlCommand("SELECT count(*) FROM crm.notes WHERE tenant_id = $1", connection);
-            left.Parameters.AddWithValue(tenant);
-            ((long)(await left.ExecuteScalarAsync())!).Should().Be(0, "what the cancelled move copied is gone");
-            (await Cluster.Admin.DeleteAsync(location)).StatusCode.Should().Be(HttpStatusCode.Accepted, "cancelling a cancelled move changes nothing");
-        }
-        finally
-        {
-            await Cluster.Server.DropDatabaseAsync(target.Name);
-        }
-    }
-
-    [Fact]
-    public async Task A_completed_move_cannot_be_cancelled_and_an_online_move_is_refused_for_a_tenant_with_its_own_connection()
-    {
-        var (tenant, _) = await NewSharedTenantAsync("done");
-        var move = await MoveAsync(tenant, new { mode = "single" });
-        move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
-
-        using var late = await Cluster.Admin.DeleteAsync($"/admin/tenants/{tenant}/moves/{move.GetProperty("id").GetGuid()}");
-        late.StatusCode.Should().Be(HttpStatusCode.Conflict, await late.Content.ReadAsStringAsync());
-
-        var (own, _) = await NewSharedTenantAsync("own");
-        (await Cluster.Admin.PutAsJsonAsync($"/admin/tenants/{own}/connection", new { connectionString = fixture.SharedAppConnectionString }))
-            .StatusCode.Should().Be(HttpStatusCode.OK);
-        using var refused = await Cluster.Admin.PostAsJsonAsync($"/admin/tenants/{own}/moves", new { placement = new { mode = "single" }, mode = "online" });
-        var problem = await refused.Content.ReadAsStringAsync();
-        refused.StatusCode.Should().Be(HttpStatusCode.BadRequest, problem);
-        ApiCluster.Json(problem).GetProperty("errors").GetProperty("mode")[0].GetString().Should().Contain("connection settings of its own").And.Contain("offline");
-        (await Cluster.Admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{own}/moves")).GetArrayLength().Should().Be(0);
     }
 
     [Fact]
@@ -291,105 +232,5 @@ public sealed class MoveTests(PlacementModesFixture fixture) : IClassFixture<Pla
         (await Cluster.Admin.GetAsync("/admin/tenants/nobody/moves/not-a-uuid")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await Cluster.Admin.DeleteAsync($"/admin/tenants/nobody/moves/{Guid.NewGuid()}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
         (await Cluster.Admin.DeleteAsync("/admin/tenants/nobody/moves/not-a-uuid")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
-    }
-
-    private readonly ConcurrentDictionary<string, string> _keys = new();
-
-    private string Key(string tenant) => _keys[tenant];
-
-    private async Task<(string Tenant, HttpClient Http)> NewSharedTenantAsync(string prefix)
-    {
-        var tenant = $"{prefix}-{Guid.NewGuid():N}"[..20];
-        _keys[tenant] = await Cluster.CreateTenantAsync(tenant, new { mode = "shared", database = "shared-one" });
-        return (tenant, Cluster.TenantClient(_keys[tenant]));
-    }
-
-    /// <summary>Starts a move (202 with Location) and follows it until it ends.</summary>
-    private async Task<JsonElement> MoveAsync(string tenant, object placement, string? mode = null)
-    {
-        using var started = await Cluster.Admin.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement, mode });
-        started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
-        return await FollowAsync(started.Headers.Location!.ToString(), tenant);
-    }
-
-    /// <summary>Follows a move until it ended and, online, its replication is cleaned up (no phase left).</summary>
-    private Task<JsonElement> FollowAsync(string location, string tenant) => FaultHttp.EventuallyAsync(
-        () => Cluster.Admin.GetFromJsonAsync<JsonElement>(location),
-        move => move.GetProperty("status").GetString() is "completed" or "failed" or "cancelled" && move.GetProperty("phase").ValueKind == JsonValueKind.Null,
-        Patience,
-        $"the move of {tenant} ends");
-
-    private static async Task<Guid> CreateAsync(HttpClient http, string tenant, string resource, object body, string? idempotencyKey = null)
-    {
-        using var response = await PostAsync(http, tenant, resource, body, idempotencyKey);
-        var text = await response.Content.ReadAsStringAsync();
-        response.StatusCode.Should().Be(HttpStatusCode.Created, $"POST {resource}: {text}");
-        return ApiCluster.Json(text).GetProperty("id").GetGuid();
-    }
-
-    private static Task<HttpResponseMessage> PostAsync(HttpClient http, string tenant, string resource, object body, string? idempotencyKey)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/tenants/{tenant}/{resource}") { Content = JsonContent.Create(body) };
-        if (idempotencyKey is not null)
-        {
-            request.Headers.Add("Idempotency-Key", idempotencyKey);
-        }
-
-        return http.SendAsync(request);
-    }
-
-    private static async Task<string> ReadAsync(HttpClient http, string tenant, string path)
-    {
-        var answer = await FaultHttp.GetAsync(http, $"/api/tenants/{tenant}/{path}");
-        answer.Status.Should().Be(HttpStatusCode.OK, answer.ToString());
-        return answer.Body;
-    }
-
-    private static async Task<List<Guid>> ListIdsAsync(HttpClient http, string tenant, string resource)
-    {
-        var ids = new List<Guid>();
-        string? cursor = null;
-        do
-        {
-            var page = await FaultHttp.GetJsonAsync(http, $"/api/tenants/{tenant}/{resource}?limit=500{(cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}")}");
-            ids.AddRange(page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()));
-            cursor = page.GetProperty("nextCursor").GetString();
-        }
-        while (cursor is not null);
-        return ids;
-    }
-
-    /// <summary>No publication, slot or subscription of the move is left, whatever its outcome; its source is <c>shared-one</c> here.</summary>
-    private async Task ShouldLeaveNoReplicationAsync(JsonElement move)
-    {
-        move.GetProperty("fromDatabase").GetString().Should().Be("shared-one");
-        await ReplicationLeftovers.ShouldBeNoneAsync(Cluster.Server.GetConnectionString(fixture.SharedDatabase), move);
-    }
-
-    private async Task<long> RowsInSharedDatabaseAsync(string tenant)
-    {
-        // As the server's superuser, which row-level security does not filter: every row of the tenant, in any table.
-        await using var connection = new NpgsqlConnection(Cluster.Server.GetConnectionString(fixture.SharedDatabase));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            "SELECT (SELECT count(*) FROM crm.accounts WHERE tenant_id = $1) + (SELECT count(*) FROM crm.contacts WHERE tenant_id = $1) + " +
-            "(SELECT count(*) FROM crm.invoices WHERE tenant_id = $1) + (SELECT count(*) FROM crm.notes WHERE tenant_id = $1) + " +
-            "(SELECT count(*) FROM crm.idempotency_keys WHERE tenant_id = $1)",
-            connection);
-        command.Parameters.AddWithValue(tenant);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql, string? parameter = null)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        if (parameter is not null)
-        {
-            command.Parameters.AddWithValue(parameter);
-        }
-
-        await command.ExecuteNonQueryAsync();
     }
 }
