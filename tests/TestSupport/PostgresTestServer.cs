@@ -69,7 +69,14 @@ public sealed class PostgresTestServer
             if (int.TryParse(owner, CultureInfo.InvariantCulture, out var processId) && !IsRunning(processId)
                 && !File.Exists(Path.Combine(directory, "data", "postmaster.pid")))
             {
-                Directory.Delete(directory, recursive: true);
+                try
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+                catch (DirectoryNotFoundException)
+                {
+                    // The test assemblies start together: another one is deleting the same leftover.
+                }
             }
         }
     }
