@@ -6,13 +6,13 @@ namespace OrleansTenants.Grains.Moves;
 /// <summary>What an online move's job records as it goes: its phase and lag, a cancellation, the end of its cleanup.</summary>
 public sealed partial class TenantMoveCatalog
 {
-    /// <summary>Takes a pending online move for its job; the tenant stays active and serving. Null when it is not pending.</summary>
-    internal async Task<TenantMove?> ClaimOnlineAsync(string tenantId, Guid moveId, CancellationToken cancellationToken)
+    /// <summary>Takes a pending online move for its job; the tenant stays active and serving. Nothing happens unless it is pending.</summary>
+    internal async Task ClaimOnlineAsync(string tenantId, Guid moveId, CancellationToken cancellationToken)
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
-        return (await QueryAsync(db,
-            $"UPDATE catalog.tenant_moves SET status = 'running', phase = 'preparing', started_at = now() WHERE tenant_id = $1 AND id = $2 AND status = 'pending' AND mode = 'online' RETURNING {Columns}",
-            cancellationToken, tenantId, moveId)).SingleOrDefault();
+        await ExecuteAsync(db,
+            "UPDATE catalog.tenant_moves SET status = 'running', phase = 'preparing', started_at = now() WHERE tenant_id = $1 AND id = $2 AND status = 'pending' AND mode = 'online'",
+            cancellationToken, tenantId, moveId);
     }
 
     /// <summary>Records a running online move's phase and lag; returns whether a cancellation was asked for meanwhile.</summary>

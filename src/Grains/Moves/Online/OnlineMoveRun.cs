@@ -37,7 +37,7 @@ public sealed partial class OnlineMoveRun(
         await using var replication = await replications.CreateAsync(move, dataTenantId, cancellationToken);
         if (move.Status == "pending")
         {
-            move = await moves.ClaimOnlineAsync(tenantId, moveId, cancellationToken) ?? move;
+            await moves.ClaimOnlineAsync(tenantId, moveId, cancellationToken);
         }
 
         while (true)
@@ -50,7 +50,7 @@ public sealed partial class OnlineMoveRun(
                 case "failed" or "cancelled":
                     return move.Phase is null ? move : await CleanUpAbandonedAsync(move, replication, cancellationToken);
                 case "running" when await moves.IsCancelRequestedAsync(moveId, cancellationToken) && move.Phase != TenantMovePhases.CuttingOver:
-                    await DiscardAsync(move, replication, cancellationToken);
+                    await DiscardAsync(replication, cancellationToken);
                     LogCancelled(tenantId, moveId);
                     return await moves.CancelAsync(move, cancellationToken);
                 case "running":
@@ -123,12 +123,12 @@ public sealed partial class OnlineMoveRun(
 
     private async Task<TenantMove> CleanUpAbandonedAsync(TenantMove move, TenantReplication replication, CancellationToken cancellationToken)
     {
-        await DiscardAsync(move, replication, cancellationToken);
+        await DiscardAsync(replication, cancellationToken);
         return await moves.FinishCleanupAsync(move, cancellationToken);
     }
 
     /// <summary>Drops the replication and what it copied to the target; the tenant lives on the source throughout.</summary>
-    private static async Task DiscardAsync(TenantMove move, TenantReplication replication, CancellationToken cancellationToken)
+    private static async Task DiscardAsync(TenantReplication replication, CancellationToken cancellationToken)
     {
         await replication.DropAsync(cancellationToken);
         await replication.DeleteFromTargetAsync(cancellationToken);
