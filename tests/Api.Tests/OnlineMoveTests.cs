@@ -10,8 +10,9 @@ using static OrleansTenants.Api.Tests.MoveSteps;
 namespace OrleansTenants.Api.Tests;
 
 /// <summary>
-/// Online moves' own rules: one may be cancelled before its cut-over (nothing of it is left), a finished one may not, and
-/// a tenant an online move cannot carry is refused with the reason.
+/// Online moves between placements other than the shared one the other move tests start from, and their own rules: one
+/// may be cancelled before its cut-over (nothing of it is left), a finished one may not, and a tenant an online move
+/// cannot carry is refused with the reason.
 /// </summary>
 public sealed class OnlineMoveTests(PlacementModesFixture fixture) : IClassFixture<PlacementModesFixture>
 {
@@ -19,6 +20,65 @@ public sealed class OnlineMoveTests(PlacementModesFixture fixture) : IClassFixtu
     private readonly MoveSteps _steps = new(fixture);
 
     private ApiCluster Cluster => fixture.Cluster;
+
+    public static TheoryData<string, string> PlacementPairs => new()
+    {
+        { "dedicated", "shared" },
+        { "sharded", "single" },
+        { "single", "sharded" },
+    };
+
+    [Theory]
+    [MemberData(nameof(PlacementPairs))]
+    public async Task An_online_move_from_one_placement_to_another_keeps_every_row_and_idempotency_key(string from, string to)
+    {
+        var tenant = $"{from[..3]}-{to[..3]}-{Guid.NewGuid():N}"[..20];
+        var key = await Cluster.CreateTenantAsync(tenant, Placement(from));
+        using var http = Cluster.TenantClient(key);
+        var account = await CreateAsync(http, tenant, "accounts", new { name = "Carried over" });
+        var contact = await CreateAsync(http, tenant, "contacts", new { firstName = "Grace", lastName = "Hopper", accountId = account });
+        var note = await CreateAsync(http, tenant, "notes", new { body = "Keep me" }, idempotencyKey: "note-1");
+        var before = new Dictionary<string, string>();
+        foreach (var path in new[] { $"accounts/{account}", $"contacts/{contact}", $"notes/{note}" })
+        {
+            before[path] = await ReadAsync(http, tenant, path);
+        }
+
+        var view = await Cluster.Admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant}");
+        var source = SourceDatabase(from, view.GetProperty("placement").GetProperty("database").GetString()!, tenant);
+        var move = await _steps.MoveAsync(tenant, Placement(to), "online");
+
+        move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
+        move.GetProperty("mode").GetString().Should().Be("online");
+        (await Cluster.Admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant}")).GetProperty("placement").GetProperty("mode").GetString().Should().Be(to);
+        foreach (var (path, json) in before)
+        {
+            (await ReadAsync(http, tenant, path)).Should().Be(json, path);
+        }
+
+        using (var replay = await PostAsync(http, tenant, "notes", new { body = "Keep me" }, "note-1"))
+        {
+            replay.Headers.GetValues("Idempotent-Replayed").Should().Equal("true");
+        }
+
+        await ReplicationLeftovers.ShouldBeNoneAsync(Cluster.Server.GetConnectionString(source), move);
+    }
+
+    private static object Placement(string mode) => mode switch
+    {
+        "dedicated" => new { mode, createDatabase = true },
+        "shared" => new { mode, database = "shared-one" },
+        "sharded" => new { mode, shardSet = "shards" },
+        _ => new { mode },
+    };
+
+    /// <summary>The physical database a tenant in <paramref name="mode"/> lives in (registered as <paramref name="registered"/>).</summary>
+    private string SourceDatabase(string mode, string registered, string tenant) => mode switch
+    {
+        "dedicated" => "tenant_" + tenant.Replace('-', '_'),
+        "sharded" => fixture.ShardDatabases[int.Parse(registered["shard-".Length..], System.Globalization.CultureInfo.InvariantCulture)],
+        _ => Cluster.CatalogDatabase,
+    };
 
     [Fact]
     public async Task An_online_move_cancelled_before_its_cut_over_leaves_no_replication_and_the_tenant_serving_where_it_was()

@@ -15,6 +15,9 @@ public sealed class PlacementModesFixture : IAsyncLifetime
     /// <summary>The physical name of the database registered as <c>shared-one</c>.</summary>
     public string SharedDatabase { get; private set; } = null!;
 
+    /// <summary>The physical names of the databases registered as <c>shard-0</c> and <c>shard-1</c>.</summary>
+    public List<string> ShardDatabases { get; } = [];
+
     /// <summary>The application role's connection to <c>shared-one</c>: a tenant's own connection settings, in tests that need them.</summary>
     public string SharedAppConnectionString { get; private set; } = null!;
 
@@ -30,6 +33,7 @@ public sealed class PlacementModesFixture : IAsyncLifetime
         for (var i = 0; i < 2; i++)
         {
             var shard = await provisioner.CreateAsync(Cluster.CatalogConnectionString, $"shard{i}_{suffix}", CancellationToken.None);
+            ShardDatabases.Add(shard.Name);
             await Cluster.PostAsync("/admin/databases", new { name = $"shard-{i}", connectionString = shard.AppConnectionString, migrationConnectionString = shard.OwnerConnectionString });
         }
 
