@@ -106,7 +106,10 @@ internal sealed partial class CliCommands
             ("mode", move.Mode),
             ("status", move.Status),
             ("phase", move.Phase),
-            ("lag", move.LagBytes is { } lag ? $"{lag.ToString(CultureInfo.InvariantCulture)} bytes" : null),
+            ("lag", move.LagBytes is { } lag ? $"{lag.ToString(CultureInfo.InvariantCulture)} bytes{(move.LagSeconds is { } seconds ? $", {seconds.ToString("0.0", CultureInfo.InvariantCulture)} s" : "")}" : null),
+            ("copied so far", move.Status == "running" && move.RowsByTable is { } copied
+                ? string.Join(", ", copied.Where(t => t.Rows > 0).Select(t => $"{t.Table} {t.Rows.ToString(CultureInfo.InvariantCulture)}"))
+                : null),
             ("write pause", move.WritePauseMs is { } pause ? $"{pause.ToString("0.0", CultureInfo.InvariantCulture)} ms" : null),
             ("rows copied", move.RowsCopied.ToString(CultureInfo.InvariantCulture)),
             ("verified", Verified(move.Verification)),

@@ -21,7 +21,14 @@ public sealed record TableVerification(
     public bool Matches => SourceRows == TargetRows && SourceChecksum == TargetChecksum;
 }
 
-/// <summary>How the catalog stores a move's verification (<c>catalog.tenant_moves.verification</c>).</summary>
+/// <summary>The tenant's rows of one table on a move's target, as its copy goes.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("OrleansTenants.TableRows")]
+public sealed record TableRows(string Table, long Rows);
+
+/// <summary>How the catalog stores a move's verification and copy progress (<c>verification</c>, <c>rows_by_table</c>).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(IReadOnlyList<TableVerification>))]
+[JsonSerializable(typeof(IReadOnlyList<TableRows>))]
 internal sealed partial class TableVerificationJsonContext : JsonSerializerContext;

@@ -21,7 +21,9 @@ public sealed record TenantMove(
     string Mode,
     string? Phase,
     long? LagBytes,
-    double? WritePauseMs);
+    double? WritePauseMs,
+    double? LagSeconds,
+    IReadOnlyList<TableRows>? RowsByTable);
 
 /// <summary>How a move copies: <c>online</c> by logical replication while the tenant serves, <c>offline</c> in one exclusive turn.</summary>
 public static class TenantMoveModes

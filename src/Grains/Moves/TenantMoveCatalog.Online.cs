@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Npgsql;
 using OrleansTenants.Grains.Catalog;
 
@@ -15,15 +16,31 @@ public sealed partial class TenantMoveCatalog
             cancellationToken, tenantId, moveId);
     }
 
-    /// <summary>Records a running online move's phase and lag; returns whether a cancellation was asked for meanwhile.</summary>
-    internal async Task<bool> RecordProgressAsync(Guid moveId, string phase, long? lagBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records a running online move's phase and, when measured, its progress (lag; rows per table, whose sum becomes
+    /// its rows copied). Returns whether a cancellation was asked for meanwhile.
+    /// </summary>
+    internal async Task<bool> RecordProgressAsync(
+        Guid moveId, string phase, long? lagBytes, double? lagSeconds, IReadOnlyList<TableRows>? rows, CancellationToken cancellationToken)
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
-            "UPDATE catalog.tenant_moves SET phase = $2, lag_bytes = $3 WHERE id = $1 AND status = 'running' RETURNING cancel_requested", db);
+            """
+            UPDATE catalog.tenant_moves SET phase = $2, lag_bytes = $3, lag_seconds = $4,
+                rows_by_table = coalesce($5, rows_by_table), rows_copied = coalesce($6, rows_copied)
+            WHERE id = $1 AND status = 'running' RETURNING cancel_requested
+            """,
+            db);
         command.Parameters.AddWithValue(moveId);
         command.Parameters.AddWithValue(phase);
         command.Parameters.AddWithValue((object?)lagBytes ?? DBNull.Value);
+        command.Parameters.AddWithValue((object?)lagSeconds ?? DBNull.Value);
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb,
+            Value = rows is null ? DBNull.Value : JsonSerializer.Serialize(rows, TableVerificationJsonContext.Default.IReadOnlyListTableRows),
+        });
+        command.Parameters.AddWithValue((object?)rows?.Sum(table => table.Rows) ?? DBNull.Value);
         return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
@@ -63,7 +80,7 @@ public sealed partial class TenantMoveCatalog
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         return (await QueryAsync(db,
-            $"UPDATE catalog.tenant_moves SET status = 'cancelled', phase = NULL, lag_bytes = NULL, finished_at = now() WHERE id = $1 RETURNING {Columns}",
+            $"UPDATE catalog.tenant_moves SET status = 'cancelled', phase = NULL, lag_bytes = NULL, lag_seconds = NULL, finished_at = now() WHERE id = $1 RETURNING {Columns}",
             cancellationToken, move.Id)).Single();
     }
 

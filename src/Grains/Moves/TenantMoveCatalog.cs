@@ -15,7 +15,7 @@ public sealed partial class TenantMoveCatalog(CatalogDatabase catalog)
 {
     private const string Columns =
         "id, tenant_id, from_mode, from_database, to_mode, to_database, status, rows_copied, error, created_at, started_at, finished_at, verification, "
-        + "mode, phase, lag_bytes, write_pause_ms";
+        + "mode, phase, lag_bytes, write_pause_ms, lag_seconds, rows_by_table";
 
     public async Task<TenantMove> CreateAsync(TenantRecord tenant, string toMode, string toDatabase, string moveMode, string actor, CancellationToken cancellationToken)
     {
@@ -93,7 +93,7 @@ public sealed partial class TenantMoveCatalog(CatalogDatabase catalog)
         var completed = (await QueryAsync(db,
             $"""
             UPDATE catalog.tenant_moves SET status = 'completed', rows_copied = $2, verification = $3, write_pause_ms = $4,
-                phase = CASE WHEN mode = 'online' THEN 'cleaning-up' END, lag_bytes = NULL, finished_at = now()
+                phase = CASE WHEN mode = 'online' THEN 'cleaning-up' END, lag_bytes = NULL, lag_seconds = NULL, finished_at = now()
             WHERE id = $1 RETURNING {Columns}
             """,
             cancellationToken, move.Id, rowsCopied, VerificationParameter(verification), writePause.TotalMilliseconds)).Single();
@@ -114,7 +114,7 @@ public sealed partial class TenantMoveCatalog(CatalogDatabase catalog)
         await ExecuteAsync(db, "UPDATE catalog.tenants SET status = 'active', updated_at = now() WHERE id = $1 AND status = 'moving'", cancellationToken, move.TenantId);
         var failed = (await QueryAsync(db,
             $"""
-            UPDATE catalog.tenant_moves SET status = 'failed', error = left($2, 2000), verification = $3, lag_bytes = NULL, finished_at = now(),
+            UPDATE catalog.tenant_moves SET status = 'failed', error = left($2, 2000), verification = $3, lag_bytes = NULL, lag_seconds = NULL, finished_at = now(),
                 phase = CASE WHEN mode = 'online' THEN 'cleaning-up' END
             WHERE id = $1 RETURNING {Columns}
             """,
@@ -191,7 +191,9 @@ public sealed partial class TenantMoveCatalog(CatalogDatabase catalog)
                 reader.GetString(13),
                 reader.IsDBNull(14) ? null : reader.GetString(14),
                 reader.IsDBNull(15) ? null : reader.GetInt64(15),
-                reader.IsDBNull(16) ? null : reader.GetDouble(16)));
+                reader.IsDBNull(16) ? null : reader.GetDouble(16),
+                reader.IsDBNull(17) ? null : reader.GetDouble(17),
+                reader.IsDBNull(18) ? null : JsonSerializer.Deserialize(reader.GetString(18), TableVerificationJsonContext.Default.IReadOnlyListTableRows)));
         }
 
         return moves;

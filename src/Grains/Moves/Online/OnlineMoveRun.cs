@@ -79,16 +79,17 @@ public sealed partial class OnlineMoveRun(
         {
             case TenantMovePhases.Preparing:
                 await replication.StartAsync(cancellationToken);
-                await moves.RecordProgressAsync(move.Id, TenantMovePhases.Copying, null, cancellationToken);
+                await moves.RecordProgressAsync(move.Id, TenantMovePhases.Copying, null, null, null, cancellationToken);
                 break;
             case TenantMovePhases.Copying:
-                var copying = await replication.ProgressAsync(cancellationToken);
-                await moves.RecordProgressAsync(move.Id, copying.Copied ? TenantMovePhases.CatchingUp : TenantMovePhases.Copying, copying.LagBytes, cancellationToken);
+                var copying = await replication.ProgressAsync(countRows: true, cancellationToken);
+                var next = copying.Copied ? TenantMovePhases.CatchingUp : TenantMovePhases.Copying;
+                await moves.RecordProgressAsync(move.Id, next, copying.LagBytes, copying.LagSeconds, copying.Rows, cancellationToken);
                 await PauseUnlessAsync(copying.Copied, cancellationToken);
                 break;
             case TenantMovePhases.CatchingUp:
-                var following = await replication.ProgressAsync(cancellationToken);
-                await moves.RecordProgressAsync(move.Id, TenantMovePhases.CatchingUp, following.LagBytes, cancellationToken);
+                var following = await replication.ProgressAsync(countRows: false, cancellationToken);
+                await moves.RecordProgressAsync(move.Id, TenantMovePhases.CatchingUp, following.LagBytes, following.LagSeconds, null, cancellationToken);
                 var caughtUp = following.LagBytes is <= CatchUpLagBytes;
                 if (caughtUp)
                 {
@@ -102,7 +103,7 @@ public sealed partial class OnlineMoveRun(
                 if (ended is { Status: "running" })
                 {
                     // The target had not caught up within the pause: follow it a while longer, then try again.
-                    await moves.RecordProgressAsync(move.Id, TenantMovePhases.CatchingUp, null, cancellationToken);
+                    await moves.RecordProgressAsync(move.Id, TenantMovePhases.CatchingUp, null, null, null, cancellationToken);
                     await Task.Delay(Poll, time, cancellationToken);
                 }
 

@@ -84,34 +84,51 @@ internal sealed class TenantReplication(string sourceConnectionString, string ta
     /// Where the replication is: tables whose initial copy is done and handed to the subscription's apply worker (ready:
     /// from then on it applies every change in commit order), and how far the target trails the source.
     /// </summary>
-    public async Task<ReplicationProgress> ProgressAsync(CancellationToken cancellationToken)
+    /// <param name="countRows">Also count the tenant's rows on the target, table by table (while the copy runs).</param>
+    public async Task<ReplicationProgress> ProgressAsync(bool countRows, CancellationToken cancellationToken)
     {
         int synced;
+        IReadOnlyList<TableRows>? rows = null;
         await using (var subscriber = await _target.OpenConnectionAsync(cancellationToken))
-        await using (var tables = new NpgsqlCommand(
-            "SELECT count(*) FILTER (WHERE r.srsubstate = 'r') FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid WHERE s.subname = $1",
-            subscriber))
         {
-            tables.Parameters.AddWithValue(Name);
-            synced = (int)(long)(await tables.ExecuteScalarAsync(cancellationToken))!;
+            await using (var tables = new NpgsqlCommand(
+                "SELECT count(*) FILTER (WHERE r.srsubstate = 'r') FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid WHERE s.subname = $1",
+                subscriber))
+            {
+                tables.Parameters.AddWithValue(Name);
+                synced = (int)(long)(await tables.ExecuteScalarAsync(cancellationToken))!;
+            }
+
+            if (countRows)
+            {
+                rows = await CountRowsAsync(subscriber, cancellationToken);
+            }
         }
 
         await using var publisher = await _source.OpenConnectionAsync(cancellationToken);
         await using var lag = new NpgsqlCommand(
-            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint FROM pg_replication_slots WHERE slot_name = $1", publisher);
+            """
+            SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), s.confirmed_flush_lsn)::bigint, extract(epoch FROM r.replay_lag)::float8
+            FROM pg_replication_slots s LEFT JOIN pg_stat_replication r ON r.pid = s.active_pid WHERE s.slot_name = $1
+            """,
+            publisher);
         lag.Parameters.AddWithValue(Name);
-        var lagBytes = await lag.ExecuteScalarAsync(cancellationToken) is long bytes ? bytes : (long?)null;
-        return new ReplicationProgress(synced, TenantDataCopier.Tables.Count, lagBytes);
+        await using var reader = await lag.ExecuteReaderAsync(cancellationToken);
+        var (lagBytes, lagSeconds) = await reader.ReadAsync(cancellationToken)
+            ? (reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetDouble(1))
+            : ((long?)null, (double?)null);
+        return new ReplicationProgress(synced, TenantDataCopier.Tables.Count, lagBytes, lagSeconds, rows);
     }
 
     /// <summary>The source's current WAL position: once the target confirms it, it has every change made before.</summary>
     public async Task<string> CurrentPositionAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
-        // A transaction that commits synchronously flushes the WAL before it, so the walsender may send all of it now.
+        // The insert position, not the write position: with asynchronous commit a committed change may not be written
+        // yet. A transaction that then commits synchronously flushes the WAL before it, so the walsender may send it all.
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await ExecuteAsync(connection, "SET LOCAL synchronous_commit = on", cancellationToken);
-        await using var position = new NpgsqlCommand("SELECT pg_current_xact_id()::text, pg_current_wal_lsn()::text", connection);
+        await using var position = new NpgsqlCommand("SELECT pg_current_xact_id()::text, pg_current_wal_insert_lsn()::text", connection);
         await using var reader = await position.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var lsn = reader.GetString(1);
@@ -139,6 +156,23 @@ internal sealed class TenantReplication(string sourceConnectionString, string ta
         await using var to = await _target.OpenConnectionAsync(cancellationToken);
         await using var toTransaction = await to.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         return await TenantDataVerifier.CompareAsync(from, to, tenantId, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<TableRows>> CountRowsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        // Table names are constants of ours (the moved tables), never input.
+        await using var count = new NpgsqlCommand(
+            string.Join(" UNION ALL ", TenantDataCopier.Tables.Select(t => $"SELECT '{t.Name}', count(*) FROM {ResourceDefinition.Schema}.{t.Name} WHERE tenant_id = $1")),
+            connection);
+        count.Parameters.AddWithValue(tenantId);
+        await using var reader = await count.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<TableRows>(TenantDataCopier.Tables.Count);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new TableRows(reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        return rows;
     }
 
     /// <summary>The tenant's rows on the source, once a completed move's subscription is gone (else the deletes would follow).</summary>
@@ -266,8 +300,11 @@ internal sealed class TenantReplication(string sourceConnectionString, string ta
     }
 }
 
-/// <summary>How far a move's replication got: tables whose initial copy finished, and the target's lag in WAL bytes.</summary>
-internal sealed record ReplicationProgress(int TablesCopied, int Tables, long? LagBytes)
+/// <summary>
+/// How far a move's replication got: tables whose initial copy finished, the target's lag in WAL bytes and in seconds
+/// (null while nothing is being replayed), and, when counted, the tenant's rows on the target per table.
+/// </summary>
+internal sealed record ReplicationProgress(int TablesCopied, int Tables, long? LagBytes, double? LagSeconds, IReadOnlyList<TableRows>? Rows)
 {
     public bool Copied => TablesCopied == Tables;
 }
