@@ -24,12 +24,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<EncryptionOptions>, EncryptionOptionsValidator>();
         services.AddSingleton(sp => new SecretProtector(sp.GetRequiredService<IOptions<EncryptionOptions>>()));
         services.AddOptions<CatalogOptions>().Configure(options => options.ConnectionString = configuration.GetConnectionString("Catalog"));
-        services.AddSingleton(_ =>
-        {
-            var connectionString = configuration.GetConnectionString("Catalog")
-                ?? throw new InvalidOperationException("ConnectionStrings:Catalog is not configured.");
-            return new CatalogDatabase(NpgsqlDataSource.Create(connectionString));
-        });
+        services.AddSingleton(sp => new CatalogDatabase(NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<CatalogOptions>>().Value.RequiredConnectionString)));
         services.AddSingleton<DatabaseCatalog>();
         services.AddSingleton<TenantCatalog>();
         services.AddSingleton<TenantMoveCatalog>();

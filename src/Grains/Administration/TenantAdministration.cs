@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Moves;
@@ -24,7 +24,7 @@ public sealed partial class TenantAdministration(
     MoveReplicationFactory replications,
     TenantActivations activations,
     IGrainFactory grains,
-    IConfiguration configuration)
+    IOptions<CatalogOptions> catalogOptions)
 {
     private const int MaxPhysicalNameLength = 48;
     private const int MaxCatalogNameLength = 63;
@@ -231,8 +231,7 @@ public sealed partial class TenantAdministration(
         return (name, null);
     }
 
-    private string AdminConnectionString =>
-        configuration.GetConnectionString("Catalog") ?? throw new InvalidOperationException("ConnectionStrings:Catalog is not configured.");
+    private string AdminConnectionString => catalogOptions.Value.RequiredConnectionString;
 
     private async Task ApplyTenantSchemaAsync(string migrationConnectionString, string field, CancellationToken cancellationToken)
     {
