@@ -18,30 +18,25 @@ public sealed partial class TenantMoveCatalog
 
     /// <summary>
     /// Records a running online move's phase and, when measured, its progress (lag; rows per table, whose sum becomes
-    /// its rows copied). Returns whether a cancellation was asked for meanwhile.
+    /// its rows copied).
     /// </summary>
-    internal async Task<bool> RecordProgressAsync(
+    internal async Task RecordProgressAsync(
         Guid moveId, string phase, long? lagBytes, double? lagSeconds, IReadOnlyList<TableRows>? rows, CancellationToken cancellationToken)
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
+        await ExecuteAsync(db,
             """
             UPDATE catalog.tenant_moves SET phase = $2, lag_bytes = $3, lag_seconds = $4,
                 rows_by_table = coalesce($5, rows_by_table), rows_copied = coalesce($6, rows_copied)
-            WHERE id = $1 AND status = 'running' RETURNING cancel_requested
+            WHERE id = $1 AND status = 'running'
             """,
-            db);
-        command.Parameters.AddWithValue(moveId);
-        command.Parameters.AddWithValue(phase);
-        command.Parameters.AddWithValue((object?)lagBytes ?? DBNull.Value);
-        command.Parameters.AddWithValue((object?)lagSeconds ?? DBNull.Value);
-        command.Parameters.Add(new NpgsqlParameter
-        {
-            NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb,
-            Value = rows is null ? DBNull.Value : JsonSerializer.Serialize(rows, TableVerificationJsonContext.Default.IReadOnlyListTableRows),
-        });
-        command.Parameters.AddWithValue((object?)rows?.Sum(table => table.Rows) ?? DBNull.Value);
-        return await command.ExecuteScalarAsync(cancellationToken) is true;
+            cancellationToken,
+            moveId,
+            phase,
+            (object?)lagBytes ?? DBNull.Value,
+            (object?)lagSeconds ?? DBNull.Value,
+            Jsonb(rows is null ? null : JsonSerializer.Serialize(rows, TableVerificationJsonContext.Default.IReadOnlyListTableRows)),
+            (object?)rows?.Sum(table => table.Rows) ?? DBNull.Value);
     }
 
     /// <summary>
@@ -67,13 +62,13 @@ public sealed partial class TenantMoveCatalog
         return asked > 0;
     }
 
-    /// <summary>Whether the cut-over may begin: moves the phase there unless a cancellation came first.</summary>
-    internal async Task<bool> BeginCutOverAsync(Guid moveId, CancellationToken cancellationToken)
+    /// <summary>Moves the phase to the cut-over, unless a cancellation came first (the run then finds it and cancels).</summary>
+    internal async Task BeginCutOverAsync(Guid moveId, CancellationToken cancellationToken)
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
-        return await ExecuteAsync(db,
+        await ExecuteAsync(db,
             "UPDATE catalog.tenant_moves SET phase = 'cutting-over' WHERE id = $1 AND status = 'running' AND NOT cancel_requested",
-            cancellationToken, moveId) > 0;
+            cancellationToken, moveId);
     }
 
     internal async Task<TenantMove> CancelAsync(TenantMove move, CancellationToken cancellationToken)

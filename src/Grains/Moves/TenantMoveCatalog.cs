@@ -138,26 +138,20 @@ public sealed partial class TenantMoveCatalog(CatalogDatabase catalog)
     }
 
     private static NpgsqlParameter VerificationParameter(IReadOnlyList<TableVerification>? verification) =>
-        new()
-        {
-            NpgsqlDbType = NpgsqlDbType.Jsonb,
-            Value = verification is null ? DBNull.Value : JsonSerializer.Serialize(verification, TableVerificationJsonContext.Default.IReadOnlyListTableVerification),
-        };
+        Jsonb(verification is null ? null : JsonSerializer.Serialize(verification, TableVerificationJsonContext.Default.IReadOnlyListTableVerification));
+
+    private static NpgsqlParameter Jsonb(string? json) => new() { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = (object?)json ?? DBNull.Value };
 
     private static async Task<int> ExecuteAsync(NpgsqlConnection db, string sql, CancellationToken cancellationToken, params object[] values)
     {
-        await using var command = new NpgsqlCommand(sql, db);
-        foreach (var value in values)
-        {
-            command.Parameters.AddWithValue(value);
-        }
-
+        await using var command = Command(db, sql, values);
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task<List<TenantMove>> QueryAsync(NpgsqlConnection db, string sql, CancellationToken cancellationToken, params object[] values)
+    /// <summary>A command with positional parameters: values as they are, or parameters typed by the caller (jsonb).</summary>
+    private static NpgsqlCommand Command(NpgsqlConnection db, string sql, object[] values)
     {
-        await using var command = new NpgsqlCommand(sql, db);
+        var command = new NpgsqlCommand(sql, db);
         foreach (var value in values)
         {
             if (value is NpgsqlParameter typed)
@@ -170,6 +164,12 @@ public sealed partial class TenantMoveCatalog(CatalogDatabase catalog)
             }
         }
 
+        return command;
+    }
+
+    private static async Task<List<TenantMove>> QueryAsync(NpgsqlConnection db, string sql, CancellationToken cancellationToken, params object[] values)
+    {
+        await using var command = Command(db, sql, values);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var moves = new List<TenantMove>();
         while (await reader.ReadAsync(cancellationToken))
