@@ -174,10 +174,14 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             "-c", "listen_addresses=127.0.0.1",
             "-c", "unix_socket_directories=" + socketDirectory,
             "-c", "max_connections=" + maxConnections.ToString(CultureInfo.InvariantCulture),
-            // Logical replication: moving tenants between databases, read replicas.
+            // Logical replication: moving tenants between databases, read replicas. Each online move holds a slot, a
+            // sender and an apply worker, and its initial copy up to two more of each; the defaults (10 slots, 4 logical
+            // replication workers) let a few moves at once starve each other's table copies indefinitely.
             "-c", "wal_level=logical",
-            "-c", "max_wal_senders=10",
-            "-c", "max_replication_slots=10",
+            "-c", "max_wal_senders=40",
+            "-c", "max_replication_slots=40",
+            "-c", "max_logical_replication_workers=24",
+            "-c", "max_worker_processes=32",
         ];
         if (!durable)
         {
