@@ -58,6 +58,9 @@ internal sealed class AdminClient : IDisposable
     public Task<AdminResponse<TenantMove>> StartMoveAsync(string id, MoveTenantRequest request, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, $"admin/tenants/{Segment(id)}/moves", Body(request, Json.MoveTenantRequest), Json.TenantMove, ct);
 
+    public Task<AdminResponse<TenantMovePlan>> PlanMoveAsync(string id, MoveTenantRequest request, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"admin/tenants/{Segment(id)}/moves/plan", Body(request, Json.MoveTenantRequest), Json.TenantMovePlan, ct);
+
     public Task<AdminResponse<TenantMove>> CancelMoveAsync(string id, Guid moveId, CancellationToken ct) =>
         SendAsync(HttpMethod.Delete, $"admin/tenants/{Segment(id)}/moves/{moveId}", null, Json.TenantMove, ct);
 

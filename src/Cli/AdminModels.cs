@@ -47,6 +47,7 @@ internal sealed record ProblemInfo(string? Type, string? Title, int? Status, str
 [JsonSerializable(typeof(ReplaceConnectionRequest))]
 [JsonSerializable(typeof(MoveTenantRequest))]
 [JsonSerializable(typeof(TenantMove))]
+[JsonSerializable(typeof(TenantMovePlan))]
 [JsonSerializable(typeof(List<TenantMove>))]
 [JsonSerializable(typeof(IssueApiKeyRequest))]
 [JsonSerializable(typeof(TenantInfo))]

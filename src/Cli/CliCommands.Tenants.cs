@@ -114,6 +114,7 @@ internal sealed partial class CliCommands
         tenants.Subcommands.Add(Move());
         tenants.Subcommands.Add(MovesList());
         tenants.Subcommands.Add(CancelMove());
+        tenants.Subcommands.Add(MoveAll());
         return tenants;
     }
 

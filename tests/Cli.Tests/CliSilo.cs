@@ -64,8 +64,11 @@ public sealed class CliSilo : IAsyncLifetime
     }
 
     /// <summary>Runs the CLI against this silo with the admin key, in an empty environment.</summary>
-    public Task<CliRun> RunAsync(params string[] args) =>
-        RunWithAsync(new Dictionary<string, string?>(), ["--url", Url.AbsoluteUri, "--admin-key", AdminKey, .. args]);
+    public Task<CliRun> RunAsync(params string[] args) => RunUntilAsync(CancellationToken.None, args);
+
+    /// <summary>Runs the CLI against this silo with the admin key until it ends or <paramref name="cancellationToken"/> stops it (as Ctrl-C would).</summary>
+    public Task<CliRun> RunUntilAsync(CancellationToken cancellationToken, params string[] args) =>
+        CliRun.ExecuteAsync(["--url", Url.AbsoluteUri, "--admin-key", AdminKey, .. args], new Dictionary<string, string?>(), WorkingDirectory.Path, cancellationToken);
 
     /// <summary>Runs the CLI with exactly these arguments and environment variables, in the fixture's working directory.</summary>
     public Task<CliRun> RunWithAsync(IReadOnlyDictionary<string, string?> environment, string[] args, string? workingDirectory = null) =>
@@ -98,11 +101,12 @@ public sealed class CliSilo : IAsyncLifetime
 /// <summary>One in-process run of the CLI: its exit code and what it printed.</summary>
 public sealed record CliRun(int ExitCode, string Output, string Error)
 {
-    internal static async Task<CliRun> ExecuteAsync(string[] args, IReadOnlyDictionary<string, string?> environment, string workingDirectory)
+    internal static async Task<CliRun> ExecuteAsync(
+        string[] args, IReadOnlyDictionary<string, string?> environment, string workingDirectory, CancellationToken cancellationToken = default)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exitCode = await Program.RunAsync(args, new CliContext(output, error, environment, workingDirectory));
+        var exitCode = await Program.RunAsync(args, new CliContext(output, error, environment, workingDirectory), cancellationToken);
         return new CliRun(exitCode, output.ToString(), error.ToString());
     }
 

@@ -39,6 +39,7 @@ public static class AdminApi
                 ? (IResult)ApiProblems.NotFound($"There is no tenant '{id}'.")
                 : Json(new DeactivationView(await administration.DeactivateAsync(id, Actor, ct)), AdminJsonContext.Default.DeactivationView));
         admin.MapPost("/tenants/{id}/moves", StartMoveAsync);
+        admin.MapPost("/tenants/{id}/moves/plan", PlanMoveAsync);
         admin.MapGet("/tenants/{id}/moves", async (string id, TenantCatalog tenants, TenantMoveCatalog moves, CancellationToken ct) =>
             await tenants.GetAsync(id, ct) is null
                 ? (IResult)ApiProblems.NotFound($"There is no tenant '{id}'.")
@@ -116,6 +117,15 @@ public static class AdminApi
         var move = await administration.StartMoveAsync(id, request, Actor, context.RequestAborted);
         context.Response.Headers.Location = $"/admin/tenants/{id}/moves/{move.Id}";
         return Json(move, AdminJsonContext.Default.TenantMove, StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>What the same POST to <c>/moves</c> would do, refused as it would be; nothing is changed.</summary>
+    private static async Task<IResult> PlanMoveAsync(string id, HttpContext context, JsonBody body, TenantAdministration administration)
+    {
+        var (request, problem) = await ReadAsync(context, body, AdminJsonContext.Default.MoveTenantRequest);
+        return request is null
+            ? problem!
+            : Json(await administration.PlanMoveAsync(id, request, context.RequestAborted), AdminJsonContext.Default.TenantMovePlan);
     }
 
     /// <summary>Cancels an online move before its cut-over: 202 while its job drops the replication, 409 once it is past that point.</summary>

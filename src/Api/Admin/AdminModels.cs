@@ -52,6 +52,7 @@ public sealed record MetricsView(RuntimeMetrics Runtime, int SharedDataSources, 
 [JsonSerializable(typeof(ReplaceConnectionRequest))]
 [JsonSerializable(typeof(MoveTenantRequest))]
 [JsonSerializable(typeof(TenantMove))]
+[JsonSerializable(typeof(TenantMovePlan))]
 [JsonSerializable(typeof(IReadOnlyList<TenantMove>))]
 [JsonSerializable(typeof(IssueApiKeyRequest))]
 [JsonSerializable(typeof(TenantView))]

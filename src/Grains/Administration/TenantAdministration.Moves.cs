@@ -6,6 +6,9 @@ namespace OrleansTenants.Grains.Administration;
 
 public sealed partial class TenantAdministration
 {
+    private const string OwnConnectionBlocker =
+        "the tenant has connection settings of its own, and an online move replicates from its database's registered connection";
+
     /// <summary>
     /// Starts moving an active tenant to another database (any placement of tenant creation): the move is recorded in
     /// the catalog and handed to its job grain. A dedicated target is provisioned (or checked and migrated) here, before
@@ -14,37 +17,14 @@ public sealed partial class TenantAdministration
     /// </summary>
     public async Task<TenantMove> StartMoveAsync(string tenantId, MoveTenantRequest request, string actor, CancellationToken cancellationToken)
     {
-        var tenant = await tenants.GetAsync(tenantId, cancellationToken) ?? throw new KeyNotFoundException($"There is no tenant '{tenantId}'.");
-        var placement = request.Placement ?? throw new AdminRequestException("placement", "is required");
-        if (request.Mode is not (null or TenantMoveModes.Online or TenantMoveModes.Offline))
-        {
-            throw new AdminRequestException("mode", "must be online or offline");
-        }
-        if (tenant.Status != "active")
-        {
-            throw new AdminConflictException($"Tenant '{tenantId}' is {tenant.Status}; only an active tenant can be moved.");
-        }
-
-        if ((await moves.ListAsync(tenantId, cancellationToken)).Any(m => m.Status is "pending" or "running"))
-        {
-            throw new AdminConflictException($"Tenant '{tenantId}' has a move that has not finished yet.");
-        }
-
-        if (placement.Mode == PlacementModes.Dedicated && tenant.DatabaseName == $"tenant-{tenantId}")
-        {
-            throw new AdminConflictException($"Tenant '{tenantId}' has its dedicated database already.");
-        }
-
-        var (mode, database, provisioned) = await ResolvePlacementAsync(tenantId, placement, actor, cancellationToken);
-        if (database == tenant.DatabaseName)
-        {
-            throw new AdminConflictException($"Tenant '{tenantId}' lives in database '{database}' already.");
-        }
+        var tenant = await RequireMovableAsync(tenantId, request, cancellationToken);
+        var (mode, database, provisioned) = await ResolvePlacementAsync(tenantId, request.Placement!, actor, cancellationToken);
+        RequireOtherDatabase(tenant, database);
 
         TenantMove move;
         try
         {
-            var moveMode = await ChooseMoveModeAsync(tenant, request.Mode, database, cancellationToken);
+            var moveMode = ChooseMoveMode(request.Mode, await OnlineBlockersAsync(tenant, database, cancellationToken));
             move = await moves.CreateAsync(tenant, mode, database, moveMode, actor, cancellationToken);
         }
         catch when (mode == PlacementModes.Dedicated)
@@ -74,23 +54,50 @@ public sealed partial class TenantAdministration
         return move.Status == "cancelled" || await moves.RequestCancelAsync(tenantId, moveId, actor, cancellationToken);
     }
 
-    private async Task<string> ChooseMoveModeAsync(TenantRecord tenant, string? asked, string toDatabase, CancellationToken cancellationToken)
+    private async Task<TenantRecord> RequireMovableAsync(string tenantId, MoveTenantRequest request, CancellationToken cancellationToken)
     {
-        if (asked == TenantMoveModes.Offline)
+        var tenant = await tenants.GetAsync(tenantId, cancellationToken) ?? throw new KeyNotFoundException($"There is no tenant '{tenantId}'.");
+        var placement = request.Placement ?? throw new AdminRequestException("placement", "is required");
+        if (request.Mode is not (null or TenantMoveModes.Online or TenantMoveModes.Offline))
         {
-            return TenantMoveModes.Offline;
+            throw new AdminRequestException("mode", "must be online or offline");
         }
 
-        IReadOnlyList<string> missing = tenant.HasOwnConnection
-            ? ["the tenant has connection settings of its own, and an online move replicates from its database's registered connection"]
-            : await replications.CheckAsync(tenant.DatabaseName, toDatabase, cancellationToken);
-        if (missing.Count == 0)
+        if (tenant.Status != "active")
         {
-            return TenantMoveModes.Online;
+            throw new AdminConflictException($"Tenant '{tenantId}' is {tenant.Status}; only an active tenant can be moved.");
         }
 
-        return asked is null
-            ? TenantMoveModes.Offline
-            : throw new AdminRequestException("mode", $"an online move cannot run here: {string.Join("; ", missing)}. Ask for \"mode\": \"offline\" to copy it in one pause instead");
+        if ((await moves.ListAsync(tenantId, cancellationToken)).Any(m => m.Status is "pending" or "running"))
+        {
+            throw new AdminConflictException($"Tenant '{tenantId}' has a move that has not finished yet.");
+        }
+
+        if (placement.Mode == PlacementModes.Dedicated && tenant.DatabaseName == $"tenant-{tenantId}")
+        {
+            throw new AdminConflictException($"Tenant '{tenantId}' has its dedicated database already.");
+        }
+
+        return tenant;
     }
+
+    private static void RequireOtherDatabase(TenantRecord tenant, string database)
+    {
+        if (database == tenant.DatabaseName)
+        {
+            throw new AdminConflictException($"Tenant '{tenant.Id}' lives in database '{database}' already.");
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> OnlineBlockersAsync(TenantRecord tenant, string toDatabase, CancellationToken cancellationToken) =>
+        tenant.HasOwnConnection
+            ? [OwnConnectionBlocker]
+            : await replications.CheckAsync(tenant.DatabaseName, toDatabase, cancellationToken);
+
+    private static string ChooseMoveMode(string? asked, IReadOnlyList<string> blockers) =>
+        asked == TenantMoveModes.Offline || (asked is null && blockers.Count > 0)
+            ? TenantMoveModes.Offline
+            : blockers.Count == 0
+                ? TenantMoveModes.Online
+                : throw new AdminRequestException("mode", $"an online move cannot run here: {string.Join("; ", blockers)}. Ask for \"mode\": \"offline\" to copy it in one pause instead");
 }

@@ -104,21 +104,26 @@ public sealed partial class TenantAdministration(
     private async Task<(string Mode, string Database, string? Provisioned)> ResolvePlacementAsync(
         string tenantId, TenantPlacementRequest placement, string actor, CancellationToken cancellationToken)
     {
-        switch (placement.Mode)
+        if (placement.Mode != PlacementModes.Dedicated)
         {
-            case PlacementModes.Single:
-                return (PlacementModes.Single, await RequireSingleModeDatabaseAsync(cancellationToken), null);
-            case PlacementModes.Shared:
-                return (PlacementModes.Shared, await RequireDatabaseAsync(placement.Database, DatabaseKinds.Shared, "placement.database", cancellationToken), null);
-            case PlacementModes.Sharded:
-                return (PlacementModes.Sharded, await PickShardAsync(tenantId, placement.ShardSet, cancellationToken), null);
-            case PlacementModes.Dedicated:
-                var (database, provisioned) = await CreateDedicatedDatabaseAsync(tenantId, placement, actor, cancellationToken);
-                return (PlacementModes.Dedicated, database, provisioned);
-            default:
-                throw new AdminRequestException("placement.mode", "must be one of single, dedicated, shared, sharded");
+            var (mode, existing) = await ResolveRegisteredPlacementAsync(tenantId, placement, cancellationToken);
+            return (mode, existing, null);
         }
+
+        var (database, provisioned) = await CreateDedicatedDatabaseAsync(tenantId, placement, actor, cancellationToken);
+        return (PlacementModes.Dedicated, database, provisioned);
     }
+
+    /// <summary>Which registered database a single, shared or sharded placement means: (mode, catalog name).</summary>
+    private async Task<(string Mode, string Database)> ResolveRegisteredPlacementAsync(
+        string tenantId, TenantPlacementRequest placement, CancellationToken cancellationToken) =>
+        placement.Mode switch
+        {
+            PlacementModes.Single => (PlacementModes.Single, await RequireSingleModeDatabaseAsync(cancellationToken)),
+            PlacementModes.Shared => (PlacementModes.Shared, await RequireDatabaseAsync(placement.Database, DatabaseKinds.Shared, "placement.database", cancellationToken)),
+            PlacementModes.Sharded => (PlacementModes.Sharded, await PickShardAsync(tenantId, placement.ShardSet, cancellationToken)),
+            _ => throw new AdminRequestException("placement.mode", "must be one of single, dedicated, shared, sharded"),
+        };
 
     /// <summary>Takes back a dedicated database registered (and perhaps provisioned) for a request that then failed.</summary>
     private async Task UndoDedicatedDatabaseAsync(string database, string? provisioned, string actor, string reason)

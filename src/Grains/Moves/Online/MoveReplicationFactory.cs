@@ -19,10 +19,25 @@ public sealed class MoveReplicationFactory(DatabaseCatalog databases, IOptions<C
         await ReplicationPreconditions.CheckAsync(
             await AsCatalogRoleAsync(fromDatabase, cancellationToken), await AsCatalogRoleAsync(toDatabase, cancellationToken), cancellationToken);
 
-    private async Task<string> AsCatalogRoleAsync(string database, CancellationToken cancellationToken)
+    /// <summary>As <see cref="CheckAsync(string, string, CancellationToken)"/>, for a target not registered yet (a dedicated database the move will set up).</summary>
+    public async Task<IReadOnlyList<string>> CheckNewTargetAsync(string fromDatabase, string targetConnectionString, CancellationToken cancellationToken) =>
+        await ReplicationPreconditions.CheckAsync(await AsCatalogRoleAsync(fromDatabase, cancellationToken), AsCatalogRole(targetConnectionString), cancellationToken);
+
+    /// <summary>The tenant's rows in a registered database, table by table, counted as the catalog's role (RLS does not hide them).</summary>
+    public async Task<IReadOnlyList<TableRows>> CountRowsAsync(string database, string dataTenantId, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(await AsCatalogRoleAsync(database, cancellationToken));
+        await connection.OpenAsync(cancellationToken);
+        return await TenantRowCounts.CountAsync(connection, dataTenantId, cancellationToken);
+    }
+
+    private async Task<string> AsCatalogRoleAsync(string database, CancellationToken cancellationToken) =>
+        AsCatalogRole((await databases.GetConnectionAsync(database, cancellationToken)).ConnectionString);
+
+    private string AsCatalogRole(string connectionString)
     {
         var catalogRole = new NpgsqlConnectionStringBuilder(catalogOptions.Value.RequiredConnectionString);
-        return new NpgsqlConnectionStringBuilder((await databases.GetConnectionAsync(database, cancellationToken)).ConnectionString)
+        return new NpgsqlConnectionStringBuilder(connectionString)
         {
             Username = catalogRole.Username,
             Password = catalogRole.Password,

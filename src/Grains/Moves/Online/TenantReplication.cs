@@ -101,7 +101,7 @@ internal sealed class TenantReplication(string sourceConnectionString, string ta
 
             if (countRows)
             {
-                rows = await CountRowsAsync(subscriber, cancellationToken);
+                rows = await TenantRowCounts.CountAsync(subscriber, tenantId, cancellationToken);
             }
         }
 
@@ -156,23 +156,6 @@ internal sealed class TenantReplication(string sourceConnectionString, string ta
         await using var to = await _target.OpenConnectionAsync(cancellationToken);
         await using var toTransaction = await to.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         return await TenantDataVerifier.CompareAsync(from, to, tenantId, cancellationToken);
-    }
-
-    private async Task<IReadOnlyList<TableRows>> CountRowsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        // Table names are constants of ours (the moved tables), never input.
-        await using var count = new NpgsqlCommand(
-            string.Join(" UNION ALL ", TenantDataCopier.Tables.Select(t => $"SELECT '{t.Name}', count(*) FROM {ResourceDefinition.Schema}.{t.Name} WHERE tenant_id = $1")),
-            connection);
-        count.Parameters.AddWithValue(tenantId);
-        await using var reader = await count.ExecuteReaderAsync(cancellationToken);
-        var rows = new List<TableRows>(TenantDataCopier.Tables.Count);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(new TableRows(reader.GetString(0), reader.GetInt64(1)));
-        }
-
-        return rows;
     }
 
     /// <summary>The tenant's rows on the source, once a completed move's subscription is gone (else the deletes would follow).</summary>
