@@ -96,8 +96,12 @@ internal sealed partial class CliCommands
             }
 
             state.Save(path);
+            if (!s.Json)
+            {
+                s.Out.WriteLine($"Moving {state.Tenants.Count} tenants ({state.Selector}) to {destination}, {p.GetValue(parallel)} at a time. State: {path}");
+            }
+
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(s.Json ? TextWriter.Null : s.Out) });
-            console.MarkupLineInterpolated($"Moving {state.Tenants.Count} tenants ({state.Selector}) to {destination}, {p.GetValue(parallel)} at a time. State: {path}");
             try
             {
                 await run.RunAsync(console, plans, ct);

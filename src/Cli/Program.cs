@@ -14,6 +14,8 @@ internal static class Program
     {
         ArgumentNullException.ThrowIfNull(context);
         var root = new CliCommands(context).Build();
-        return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = context.Output, Error = context.Error }, cancellationToken);
+        // Ctrl-C cancels the command's token and gives it time to save where it got to (tenants move-all does).
+        var configuration = new InvocationConfiguration { Output = context.Output, Error = context.Error, ProcessTerminationTimeout = TimeSpan.FromSeconds(10) };
+        return root.Parse(args).InvokeAsync(configuration, cancellationToken);
     }
 }

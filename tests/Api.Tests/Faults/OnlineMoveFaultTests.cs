@@ -13,22 +13,24 @@ namespace OrleansTenants.Api.Tests.Faults;
 /// that stops taking connections mid-move fails the move with the tenant serving where it was. Either way nothing of
 /// the replication is left once the job is done.
 /// </summary>
-public sealed class OnlineMoveFaultTests(ApiCluster cluster) : IClassFixture<ApiCluster>
+public sealed class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture) : IClassFixture<OnlineMoveFaultCluster>
 {
     // A job whose silo died is woken by its reminder, which ticks once a minute.
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
 
+    private ApiCluster Cluster => fixture.Cluster;
+
     [Fact]
     public async Task A_move_whose_job_silo_is_killed_while_preparing_goes_on_from_there_on_a_live_silo()
     {
-        await using var doomed = cluster.StartSiloProcess("job-host");
-        await cluster.WaitUntilActiveAsync("job-host", doomed);
+        await using var doomed = Cluster.StartSiloProcess("job-host");
+        await Cluster.WaitUntilActiveAsync("job-host", doomed);
         using var viaDoomed = ApiCluster.NewClient(await SiloUrlAsync("job-host"), ApiCluster.AdminKey);
         var tenant = $"killed-{Guid.NewGuid():N}"[..20];
-        var key = await cluster.CreateTenantAsync(tenant, new { mode = "single" });
-        using var http = cluster.TenantClient(key);
+        var key = await Cluster.CreateTenantAsync(tenant, new { mode = "single" });
+        using var http = Cluster.TenantClient(key);
         var before = await FaultHttp.CreateAsync(http, tenant, "notes", new { body = "before the move" });
-        var target = await cluster.RegisterSharedDatabaseAsync("killed");
+        var target = await Cluster.RegisterSharedDatabaseAsync("killed");
         string location;
         Guid during;
         await using (var held = await HeldTableLock.TakeAsync(target.OwnerConnectionString, "crm.notes", "SHARE"))
@@ -47,24 +49,133 @@ public sealed class OnlineMoveFaultTests(ApiCluster cluster) : IClassFixture<Api
         var move = await FollowAsync(location);
 
         move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
-        (await FaultHttp.GetJsonAsync(cluster.Admin, $"/admin/tenants/{tenant}")).GetProperty("placement").GetProperty("database").GetString().Should().Be(target.Name);
+        (await FaultHttp.GetJsonAsync(Cluster.Admin, $"/admin/tenants/{tenant}")).GetProperty("placement").GetProperty("database").GetString().Should().Be(target.Name);
         (await NoteIdsAsync(http, tenant)).Should().BeEquivalentTo([before, during]);
         await ShouldLeaveNoReplicationAsync(move);
-        await cluster.Server.DropDatabaseAsync(target.Name);
+        await Cluster.Server.DropDatabaseAsync(target.Name);
+    }
+
+    /// <summary>
+    /// The move is held in its copy by pausing its subscription (the target stops copying and applying), and its job's
+    /// silo is killed there. The job goes on on a live silo; once the subscription runs again the move completes.
+    /// </summary>
+    [Fact]
+    public async Task A_move_whose_job_silo_is_killed_while_copying_goes_on_from_there_on_a_live_silo()
+    {
+        const string silo = "job-copying";
+        await using var doomed = Cluster.StartSiloProcess(silo);
+        await Cluster.WaitUntilActiveAsync(silo, doomed);
+        using var viaDoomed = ApiCluster.NewClient(await SiloUrlAsync(silo), ApiCluster.AdminKey);
+        var tenant = $"copying-{Guid.NewGuid():N}"[..20];
+        var key = await Cluster.CreateTenantAsync(tenant, new { mode = "single" });
+        using var http = Cluster.TenantClient(key);
+        var before = await FaultHttp.CreateAsync(http, tenant, "notes", new { body = "before the move" });
+        var target = await Cluster.RegisterSharedDatabaseAsync("copying");
+        using var started = await viaDoomed.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement = new { mode = "shared", database = target.Name }, mode = "online" });
+        started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
+        var location = started.Headers.Location!.ToString();
+        var subscription = $"ot_move_{(await Cluster.Admin.GetFromJsonAsync<JsonElement>(location)).GetProperty("id").GetGuid():N}";
+
+        await PhaseAsync(location, "copying");
+        await SuperuserAsync($"ALTER SUBSCRIPTION \"{subscription}\" DISABLE", target.Name);
+        // Its table copies run on slots of their own (pg_<subscription oid>_sync_...), cut short here: they must go too.
+        var tableCopySlots = $"pg_{await SuperuserScalarAsync($"SELECT oid FROM pg_subscription WHERE subname = '{subscription}'", target.Name)}_sync_%";
+        await PhaseAsync(location, "copying");
+        doomed.Signal(Signals.SigKill);
+        var during = await WriteUntilAcknowledgedAsync(http, tenant, new { body = "written after the job's silo died" });
+        (await Cluster.Admin.GetFromJsonAsync<JsonElement>(location)).GetProperty("status").GetString().Should().Be("running", "the paused replication holds it");
+        await SuperuserAsync($"ALTER SUBSCRIPTION \"{subscription}\" ENABLE", target.Name);
+
+        var move = await FollowAsync(location);
+
+        move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
+        (await FaultHttp.GetJsonAsync(Cluster.Admin, $"/admin/tenants/{tenant}")).GetProperty("placement").GetProperty("database").GetString().Should().Be(target.Name);
+        (await NoteIdsAsync(http, tenant)).Should().BeEquivalentTo([before, during]);
+        await ShouldLeaveNoReplicationAsync(move);
+        (await SuperuserScalarAsync($"SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE '{tableCopySlots}'")).Should().Be(0);
+        await Cluster.Server.DropDatabaseAsync(target.Name);
+    }
+
+    /// <summary>
+    /// The cut-over waits for the tenant's writes in flight before it pauses the rest: a write the test holds on a lock
+    /// of the source holds the move in its cut-over, and the job's silo is killed there. Whether the cut-over then ends
+    /// on the grain's silo or is run again by the job on a live silo, the move completes, with every acknowledged write.
+    /// </summary>
+    [Fact]
+    public async Task A_move_whose_job_silo_is_killed_while_cutting_over_completes_with_every_acknowledged_write()
+    {
+        const string silo = "job-cutting-over";
+        await using var doomed = Cluster.StartSiloProcess(silo);
+        await Cluster.WaitUntilActiveAsync(silo, doomed);
+        using var viaDoomed = ApiCluster.NewClient(await SiloUrlAsync(silo), ApiCluster.AdminKey);
+        var tenant = $"cutover-{Guid.NewGuid():N}"[..20];
+        var key = await Cluster.CreateTenantAsync(tenant, new { mode = "single" });
+        using var http = Cluster.TenantClient(key);
+        var before = await FaultHttp.CreateAsync(http, tenant, "notes", new { body = "before the move" });
+        var account = await FaultHttp.CreateAsync(http, tenant, "accounts", new { name = "Before" });
+        var target = await Cluster.RegisterSharedDatabaseAsync("cutover");
+        using var started = await viaDoomed.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement = new { mode = "shared", database = target.Name }, mode = "online" });
+        started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
+        var location = started.Headers.Location!.ToString();
+
+        // Past preparing (whose publication the lock would block), a write of the tenant's waits on the source.
+        await PhaseAsync(location, "copying");
+        Task<HttpResponseMessage> held;
+        await using (var accounts = await HeldTableLock.TakeAsync(Cluster.CatalogConnectionString, "crm.accounts", "SHARE"))
+        {
+            held = http.PatchAsync($"/api/tenants/{tenant}/accounts/{account}", JsonContent.Create(new { name = "Held through the cut-over" }));
+            await accounts.WaitForWaiterAsync(Patience);
+            await PhaseAsync(location, "cutting-over");
+            doomed.Signal(Signals.SigKill);
+            (await PhaseAsync(location, "cutting-over")).GetProperty("status").GetString().Should().Be("running", "the held write holds the cut-over");
+            await accounts.ReleaseAsync();
+        }
+
+        using (var patched = await held)
+        {
+            if (patched.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                // The tenant's grain lived on the killed silo too: the contract says to repeat the write (a merge patch may be).
+                (await FaultHttp.EventuallyAsync(
+                    async () =>
+                    {
+                        using var again = await http.PatchAsync($"/api/tenants/{tenant}/accounts/{account}", JsonContent.Create(new { name = "Held through the cut-over" }));
+                        return again.StatusCode;
+                    },
+                    status => status != HttpStatusCode.ServiceUnavailable,
+                    Patience,
+                    "the held write repeated")).Should().Be(HttpStatusCode.OK);
+            }
+            else
+            {
+                patched.StatusCode.Should().Be(HttpStatusCode.OK, await patched.Content.ReadAsStringAsync());
+            }
+        }
+
+        var during = await WriteUntilAcknowledgedAsync(http, tenant, new { body = "written after the job's silo died" });
+
+        var move = await FollowAsync(location);
+
+        move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
+        (await FaultHttp.GetJsonAsync(Cluster.Admin, $"/admin/tenants/{tenant}")).GetProperty("placement").GetProperty("database").GetString().Should().Be(target.Name);
+        (await NoteIdsAsync(http, tenant)).Should().BeEquivalentTo([before, during]);
+        (await FaultHttp.GetJsonAsync(http, $"/api/tenants/{tenant}/accounts/{account}")).GetProperty("name").GetString().Should().Be("Held through the cut-over");
+        await ShouldLeaveNoReplicationAsync(move);
+        await Cluster.Server.DropDatabaseAsync(target.Name);
     }
 
     [Fact]
     public async Task A_target_that_stops_taking_connections_mid_move_fails_it_and_the_tenant_serves_where_it_was()
     {
         var tenant = $"dark-{Guid.NewGuid():N}"[..20];
-        var key = await cluster.CreateTenantAsync(tenant, new { mode = "single" });
-        using var http = cluster.TenantClient(key);
+        var key = await Cluster.CreateTenantAsync(tenant, new { mode = "single" });
+        using var http = Cluster.TenantClient(key);
         var before = await FaultHttp.CreateAsync(http, tenant, "notes", new { body = "before the move" });
-        var target = await cluster.RegisterSharedDatabaseAsync("dark");
+        var target = await Cluster.RegisterSharedDatabaseAsync("dark");
         string location;
         await using (var held = await HeldTableLock.TakeAsync(target.OwnerConnectionString, "crm.notes", "SHARE"))
         {
-            using var started = await cluster.Admin.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement = new { mode = "shared", database = target.Name }, mode = "online" });
+            using var started = await Cluster.Admin.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement = new { mode = "shared", database = target.Name }, mode = "online" });
             started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
             location = started.Headers.Location!.ToString();
             await held.WaitForWaiterAsync(Patience);
@@ -74,9 +185,9 @@ public sealed class OnlineMoveFaultTests(ApiCluster cluster) : IClassFixture<Api
         }
 
         var failed = await FaultHttp.EventuallyAsync(
-            () => cluster.Admin.GetFromJsonAsync<JsonElement>(location), m => m.GetProperty("status").GetString() == "failed", Patience, "the move fails");
+            () => Cluster.Admin.GetFromJsonAsync<JsonElement>(location), m => m.GetProperty("status").GetString() == "failed", Patience, "the move fails");
         failed.GetProperty("error").GetString().Should().Contain("the tenant stayed where it was");
-        (await FaultHttp.GetJsonAsync(cluster.Admin, $"/admin/tenants/{tenant}")).GetProperty("placement").GetProperty("database").GetString().Should().Be("main");
+        (await FaultHttp.GetJsonAsync(Cluster.Admin, $"/admin/tenants/{tenant}")).GetProperty("placement").GetProperty("database").GetString().Should().Be("main");
         (await NoteIdsAsync(http, tenant)).Should().Equal(before);
         // The slot on the source goes even while the target is dark: left behind, it would keep WAL forever.
         await FaultHttp.EventuallyAsync(() => SlotsOfAsync(failed), slots => slots == 0, Patience, "the move's slot dropped while the target is dark");
@@ -84,12 +195,12 @@ public sealed class OnlineMoveFaultTests(ApiCluster cluster) : IClassFixture<Api
         await SuperuserAsync($"ALTER DATABASE \"{target.Name}\" ALLOW_CONNECTIONS true");
         var move = await FollowAsync(location);
         await ShouldLeaveNoReplicationAsync(move);
-        await cluster.Server.DropDatabaseAsync(target.Name);
+        await Cluster.Server.DropDatabaseAsync(target.Name);
     }
 
     /// <summary>The silo's web address, once the cluster view knows it (a silo joins before its web server listens).</summary>
     private async Task<Uri> SiloUrlAsync(string name) => new((await FaultHttp.EventuallyAsync(
-        async () => (await cluster.Admin.GetFromJsonAsync<JsonElement>("/admin/cluster")).GetProperty("silos").EnumerateArray()
+        async () => (await Cluster.Admin.GetFromJsonAsync<JsonElement>("/admin/cluster")).GetProperty("silos").EnumerateArray()
             .Single(s => s.GetProperty("name").GetString() == name && s.GetProperty("status").GetString() == "active").GetProperty("url").GetString(),
         url => url is not null,
         Patience,
@@ -97,7 +208,7 @@ public sealed class OnlineMoveFaultTests(ApiCluster cluster) : IClassFixture<Api
 
     /// <summary>Follows a move until it ended and nothing of it is left to clean up.</summary>
     private Task<JsonElement> FollowAsync(string location) => FaultHttp.EventuallyAsync(
-        () => cluster.Admin.GetFromJsonAsync<JsonElement>(location),
+        () => Cluster.Admin.GetFromJsonAsync<JsonElement>(location),
         move => move.GetProperty("status").GetString() is "completed" or "failed" or "cancelled" && move.GetProperty("phase").ValueKind == JsonValueKind.Null,
         Patience,
         $"the move at {location} ends and is cleaned up");
@@ -125,7 +236,7 @@ public sealed class OnlineMoveFaultTests(ApiCluster cluster) : IClassFixture<Api
 
     private async Task<long> SlotsOfAsync(JsonElement move)
     {
-        await using var connection = new NpgsqlConnection(cluster.Server.GetConnectionString());
+        await using var connection = new NpgsqlConnection(Cluster.Server.GetConnectionString());
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", connection);
         command.Parameters.AddWithValue($"ot_move_{move.GetProperty("id").GetGuid():N}");
@@ -133,11 +244,31 @@ public sealed class OnlineMoveFaultTests(ApiCluster cluster) : IClassFixture<Api
     }
 
     /// <summary>Nothing of the move's replication is left; its source is <c>main</c>, the catalog's database.</summary>
-    private Task ShouldLeaveNoReplicationAsync(JsonElement move) => ReplicationLeftovers.ShouldBeNoneAsync(cluster.CatalogConnectionString, move);
+    private Task ShouldLeaveNoReplicationAsync(JsonElement move) => ReplicationLeftovers.ShouldBeNoneAsync(Cluster.CatalogConnectionString, move);
 
-    private async Task SuperuserAsync(string sql)
+    /// <summary>Polls the move until it is in the phase; it must not end first.</summary>
+    private async Task<JsonElement> PhaseAsync(string location, string phase)
     {
-        await using var connection = new NpgsqlConnection(cluster.Server.GetConnectionString());
+        var move = await FaultHttp.EventuallyAsync(
+            () => Cluster.Admin.GetFromJsonAsync<JsonElement>(location),
+            m => m.GetProperty("phase").GetString() == phase || m.GetProperty("status").GetString() != "running",
+            Patience,
+            $"the move in phase {phase}");
+        move.GetProperty("phase").GetString().Should().Be(phase, $"the move reaches {phase} before it ends: {move}");
+        return move;
+    }
+
+    private async Task<long> SuperuserScalarAsync(string sql, string database = "postgres")
+    {
+        await using var connection = new NpgsqlConnection(Cluster.Server.GetConnectionString(database));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private async Task SuperuserAsync(string sql, string database = "postgres")
+    {
+        await using var connection = new NpgsqlConnection(Cluster.Server.GetConnectionString(database));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
