@@ -50,6 +50,7 @@ foreach (var mode in modes)
     writes.OpenWindow();
     reads.OpenWindow();
     var moving = Stopwatch.StartNew();
+    var movingSince = DateTimeOffset.UtcNow;
     var move = await MoveAsync(environment.Admin, tenant, mode);
     var moveSeconds = moving.Elapsed.TotalSeconds;
     writes.CloseWindow();
@@ -63,6 +64,9 @@ foreach (var mode in modes)
     var (rp50, rp99, rmax) = reads.Window();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{mode,-8} {moveSeconds,6:0.0}  {move.GetProperty("writePauseMs").GetDouble(),8:0}  {wp50,12:0.0} / {wp99,7:0.0} / {wmax,7:0.0}      {rp50,12:0.0} / {rp99,7:0.0} / {rmax,7:0.0}  {kept,5}/{rows / 5 + acknowledged,-5}  {Failures(writes, reads)}"));
+    var switched = (move.GetProperty("finishedAt").GetDateTimeOffset() - movingSince).TotalSeconds;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"         slowest write due at {writes.SlowestDueAfter():0.00} s, slowest read at {reads.SlowestDueAfter():0.00} s; the switch at {switched:0.00} s, the move's end (cleanup done) at {moveSeconds:0.00} s"));
     if (move.GetProperty("status").GetString() != "completed")
     {
         Console.WriteLine($"  the move did not complete: {move}");

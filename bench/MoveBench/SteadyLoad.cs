@@ -15,6 +15,8 @@ internal sealed class SteadyLoad(string name, int perSecond, Func<CancellationTo
     private readonly Lock _gate = new();
     private long _windowStart = long.MaxValue;
     private long _windowEnd = long.MaxValue;
+    private long _slowestTook = -1;
+    private long _slowestDue;
 
     public string Name { get; } = name;
 
@@ -61,6 +63,15 @@ internal sealed class SteadyLoad(string name, int perSecond, Func<CancellationTo
 
     public (double P50, double P99, double Max) All() => Read(_all);
 
+    /// <summary>When the window's slowest call was due, in seconds after the window opened.</summary>
+    public double SlowestDueAfter()
+    {
+        lock (_gate)
+        {
+            return Stopwatch.GetElapsedTime(_windowStart, _slowestDue).TotalSeconds;
+        }
+    }
+
     private async Task CallAsync(long due)
     {
         string? failure;
@@ -82,6 +93,10 @@ internal sealed class SteadyLoad(string name, int perSecond, Func<CancellationTo
             if (due >= Interlocked.Read(ref _windowStart) && due <= Interlocked.Read(ref _windowEnd))
             {
                 _window.RecordValue(took);
+                if (took > _slowestTook)
+                {
+                    (_slowestTook, _slowestDue) = (took, due);
+                }
             }
 
             if (failure is not null)

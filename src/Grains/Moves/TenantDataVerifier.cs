@@ -5,15 +5,12 @@ namespace OrleansTenants.Grains.Moves;
 
 /// <summary>
 /// Compares one tenant's rows on two databases, table by table: row count and the sum of a 64-bit hash of each row's
-/// copied columns rendered as text. Both connections must be inside the transactions of the move (the source's
-/// snapshot, the target's uncommitted copy); the rendering settings are pinned there, so equal values print alike.
+/// copied columns (<c>hash_record_extended</c>: each value hashed by its type, which for equal values of equal types is
+/// equal, with no rendering to text, the costly part; both sides run the same migrations). Both connections must be
+/// inside the transactions of the move (the source's snapshot, the target's uncommitted copy).
 /// </summary>
 internal static class TenantDataVerifier
 {
-    private const string PinRendering =
-        "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; "
-        + "SET LOCAL extra_float_digits = 3; SET LOCAL bytea_output = 'hex'";
-
     public static async Task<IReadOnlyList<TableVerification>> CompareAsync(
         NpgsqlConnection source, NpgsqlConnection target, string tenantId, CancellationToken cancellationToken)
     {
@@ -26,7 +23,6 @@ internal static class TenantDataVerifier
 
     private static async Task<List<(long Rows, string Checksum)>> SummariseAllAsync(NpgsqlConnection connection, string tenantId, CancellationToken cancellationToken)
     {
-        await PinAsync(connection, cancellationToken);
         var summaries = new List<(long Rows, string Checksum)>(TenantDataCopier.Tables.Count);
         foreach (var table in TenantDataCopier.Tables)
         {
@@ -36,18 +32,12 @@ internal static class TenantDataVerifier
         return summaries;
     }
 
-    private static async Task PinAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        await using var pin = new NpgsqlCommand(PinRendering, connection);
-        await pin.ExecuteNonQueryAsync(cancellationToken);
-    }
-
     private static async Task<(long Rows, string Checksum)> SummariseAsync(
         NpgsqlConnection connection, MovedTable table, string tenantId, CancellationToken cancellationToken)
     {
-        // ROW(...)::text renders NULLs and quoting unambiguously; sum(bigint) is numeric, so it cannot overflow.
+        // Each value counts in its column's place (a NULL as 0), so values swapped between columns change the hash; sum(bigint) is numeric, so it cannot overflow.
         await using var summary = new NpgsqlCommand(
-            $"SELECT count(*), coalesce(sum(hashtextextended(ROW({string.Join(", ", table.Columns)})::text, 0)), 0)::text "
+            $"SELECT count(*), coalesce(sum(hash_record_extended(ROW({string.Join(", ", table.Columns)}), 0)), 0)::text "
             + $"FROM {ResourceDefinition.Schema}.{table.Name} WHERE tenant_id = $1",
             connection);
         summary.Parameters.AddWithValue(tenantId);

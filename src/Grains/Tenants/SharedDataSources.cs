@@ -38,7 +38,7 @@ public sealed class SharedDataSources(IOptions<TenantDataOptions> options)
             }
 
             entry.Leases++;
-            return new DataSourceLease(entry.DataSource, () => Release(key, entry));
+            return new DataSourceLease(entry.DataSource, () => Release(key, entry), databaseName, settings);
         }
     }
 
@@ -66,11 +66,15 @@ public sealed class SharedDataSources(IOptions<TenantDataOptions> options)
 }
 
 /// <summary>An activation's hold on a pool: its own, or a lease of a shared one. Disposing releases it.</summary>
-internal sealed class DataSourceLease(TenantDataSource dataSource, Func<ValueTask> release) : IAsyncDisposable
+internal sealed class DataSourceLease(TenantDataSource dataSource, Func<ValueTask> release, string databaseName, ConnectionSettings settings) : IAsyncDisposable
 {
     public TenantDataSource DataSource { get; } = dataSource;
 
-    public static DataSourceLease Own(TenantDataSource dataSource) => new(dataSource, dataSource.DisposeAsync);
+    public static DataSourceLease Own(TenantDataSource dataSource, string databaseName, ConnectionSettings settings) =>
+        new(dataSource, dataSource.DisposeAsync, databaseName, settings);
+
+    /// <summary>Whether this pool reaches that database with those settings (a pool made ahead of a configuration read later).</summary>
+    public bool Serves(string database, ConnectionSettings connection) => database == databaseName && connection.ToJson() == settings.ToJson();
 
     public ValueTask DisposeAsync() => release();
 }

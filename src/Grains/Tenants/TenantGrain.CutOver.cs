@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Npgsql;
 using Microsoft.Extensions.Logging;
+using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Moves;
 using OrleansTenants.Grains.Moves.Online;
 
@@ -13,6 +15,9 @@ public sealed partial class TenantGrain
 {
     private static readonly TimeSpan CutOverPoll = TimeSpan.FromMilliseconds(5);
 
+    // Connections opened on the target's pool before the pause (at most the tenant's concurrency limit).
+    private const int WarmConnections = 16;
+
     public async Task<TenantMove?> CutOverAsync(Guid moveId, CancellationToken cancellationToken)
     {
         var move = await moves.GetAsync(TenantId, moveId, cancellationToken);
@@ -23,9 +28,32 @@ public sealed partial class TenantGrain
 
         var dataTenantId = _configuration.Tenant.DataTenantId;
         await using var replication = await replications.CreateAsync(move, dataTenantId, cancellationToken);
+        var target = await PrepareTargetPoolAsync(move, cancellationToken);
+        try
+        {
+            return await PauseWritesAndSwitchAsync(move, replication, target, cancellationToken);
+        }
+        finally
+        {
+            // Unless the activation took it for its new placement.
+            if (!ReferenceEquals(_lease, target))
+            {
+                await target.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>With the writes paused: waits for the target, verifies, switches the catalog and the activation's pool.</summary>
+    private async Task<TenantMove> PauseWritesAndSwitchAsync(TenantMove move, TenantReplication replication, DataSourceLease target, CancellationToken cancellationToken)
+    {
+        var moveId = move.Id;
         var paused = Stopwatch.GetTimestamp();
+        TimeSpan inFlightDone, caughtUp, verified, pause;
+        TenantMove completed;
+        DataSourceLease oldLease;
         using (await _writes.WriterLockAsync(cancellationToken))
         {
+            inFlightDone = Stopwatch.GetElapsedTime(paused);
             // Every write that reached the source is before this position; the target confirming it has them all.
             var position = await replication.CurrentPositionAsync(cancellationToken);
             if (!await WaitUntilAppliedAsync(replication, position, cancellationToken))
@@ -34,7 +62,9 @@ public sealed partial class TenantGrain
                 return move;
             }
 
+            caughtUp = Stopwatch.GetElapsedTime(paused);
             var verification = await replication.VerifyAsync(cancellationToken);
+            verified = Stopwatch.GetElapsedTime(paused);
             if (verification.Any(table => !table.Matches))
             {
                 var mismatch = new TenantMoveVerificationException(verification);
@@ -42,19 +72,60 @@ public sealed partial class TenantGrain
                 return await moves.FailAsync(move, mismatch.Message, CancellationToken.None, verification);
             }
 
-            var completed = await moves.CompleteAsync(
+            completed = await moves.CompleteAsync(
                 move, verification.Sum(table => table.TargetRows), verification, Stopwatch.GetElapsedTime(paused), CancellationToken.None);
-            // In-flight reads finish on the source; the old pool is released at once, the job deletes the source's rows.
+            // In-flight reads finish on the source; new calls wait the moment of the swap.
             using (await _lifecycle.WriterLockAsync(CancellationToken.None))
             {
-                await (await SwapLeaseAsync()).DisposeAsync();
+                oldLease = await SwapLeaseAsync(target);
             }
 
-            // The writes resume once this turn ends: the pause recorded is the whole of it, the swap included.
-            completed = await moves.RecordWritePauseAsync(completed, Stopwatch.GetElapsedTime(paused), CancellationToken.None);
-            LogMoveCompleted(TenantId, move.ToDatabase, completed.RowsCopied);
-            return completed;
+            pause = Stopwatch.GetElapsedTime(paused);
         }
+
+        // The writes go on from here. Closing the old pool's connections and recording the pause need not hold them.
+        await oldLease.DisposeAsync();
+        completed = await moves.RecordWritePauseAsync(completed, pause, CancellationToken.None);
+        LogCutOver(TenantId, moveId, (long)pause.TotalMilliseconds, (long)inFlightDone.TotalMilliseconds, (long)(caughtUp - inFlightDone).TotalMilliseconds,
+            (long)(verified - caughtUp).TotalMilliseconds, (long)(pause - verified).TotalMilliseconds);
+        LogMoveCompleted(TenantId, move.ToDatabase, completed.RowsCopied);
+        return completed;
+    }
+
+    /// <summary>
+    /// The pool the tenant will use on the target, made before the writes pause with connections open in it, and
+    /// handed to the activation at the swap: the writes that queued during the pause resume on open connections instead
+    /// of all opening new ones at once (each a password exchange that costs both sides CPU).
+    /// </summary>
+    private async Task<DataSourceLease> PrepareTargetPoolAsync(TenantMove move, CancellationToken cancellationToken)
+    {
+        var tenant = _configuration!.Tenant;
+        var lease = NewLease(tenant, move.ToDatabase, await databases.GetConnectionAsync(move.ToDatabase, cancellationToken), move.ToMode == PlacementModes.Dedicated);
+        var opened = new List<Task<NpgsqlConnection>>();
+        try
+        {
+            for (var i = 0; i < Math.Min(WarmConnections, Math.Min(tenant.MaxConcurrency, tenant.MaxPoolSize)); i++)
+            {
+                opened.Add(lease.DataSource.Primary.OpenConnectionAsync(cancellationToken).AsTask());
+            }
+
+            await Task.WhenAll(opened);
+        }
+        catch
+        {
+            await lease.DisposeAsync();
+            throw;
+        }
+        finally
+        {
+            // Back to the pool, open and idle.
+            foreach (var connection in opened.Where(c => c.IsCompletedSuccessfully))
+            {
+                await connection.Result.DisposeAsync();
+            }
+        }
+
+        return lease;
     }
 
     /// <summary>Polls the source's slot until the target confirmed <paramref name="position"/>, for at most the cut-over's budget.</summary>
@@ -73,6 +144,10 @@ public sealed partial class TenantGrain
 
         return true;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId}: move {MoveId} cut over, writes paused {PauseMs} ms: "
+        + "{InFlightMs} ms for the writes in flight, {CatchUpMs} ms for the target to confirm the source's position, {VerifyMs} ms to verify, {SwitchMs} ms to switch")]
+    private partial void LogCutOver(string tenantId, Guid moveId, long pauseMs, long inFlightMs, long catchUpMs, long verifyMs, long switchMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId}: move {MoveId} deferred its cut-over, the target had not caught up after {PausedMilliseconds} ms")]
     private partial void LogCutOverDeferred(string tenantId, Guid moveId, long pausedMilliseconds);

@@ -66,13 +66,13 @@ public sealed partial class TenantGrain
         return completed;
     }
 
-    /// <summary>Copies, then compares both sides table by table before the copy commits: a mismatch leaves nothing on the target.</summary>
     /// <summary>
     /// After a move's catalog switch, under the exclusive gate: the activation is the cache, so it takes the new placement
     /// before its next call runs, and hands back the old pool. If it cannot (the catalog went away meanwhile), the next
     /// call gets a fresh activation that reads it.
     /// </summary>
-    private async Task<DataSourceLease> SwapLeaseAsync()
+    /// <param name="prepared">The target's pool, made ahead: taken if it fits the configuration read (the caller keeps it otherwise).</param>
+    private async Task<DataSourceLease> SwapLeaseAsync(DataSourceLease? prepared = null)
     {
         var old = _lease!;
         _lease = null;
@@ -80,7 +80,7 @@ public sealed partial class TenantGrain
         _guard = null;
         try
         {
-            await LoadAsync(CancellationToken.None);
+            await LoadAsync(CancellationToken.None, prepared);
         }
         catch
         {
@@ -92,6 +92,7 @@ public sealed partial class TenantGrain
         return old;
     }
 
+    /// <summary>Copies, then compares both sides table by table before the copy commits: a mismatch leaves nothing on the target.</summary>
     private async Task<(long Copied, IReadOnlyList<TableVerification> Verification)> CopyToTargetAsync(TenantMove move, CancellationToken cancellationToken)
     {
         var dataTenantId = _configuration!.Tenant.DataTenantId;

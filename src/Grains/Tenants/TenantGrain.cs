@@ -150,7 +150,8 @@ public sealed partial class TenantGrain(
     }
 
     /// <summary>Reads the tenant's configuration and takes its pool; an interrupted move found on the way is failed first.</summary>
-    private async Task LoadAsync(CancellationToken cancellationToken)
+    /// <param name="prepared">A pool made for the configuration about to be read (a move's target): used if it fits.</param>
+    private async Task LoadAsync(CancellationToken cancellationToken, DataSourceLease? prepared = null)
     {
         _configuration = await loader.LoadAsync(TenantId, cancellationToken);
         if (_configuration?.Tenant.Status == "moving")
@@ -166,12 +167,17 @@ public sealed partial class TenantGrain(
         }
 
         var tenant = _configuration.Tenant;
-        _lease = _configuration.OwnsPool
-            ? DataSourceLease.Own(TenantDataSourceFactory.Create(_configuration.Connection, $"orleans-tenants:{tenant.Id}", tenant.MaxPoolSize, _options))
-            : sharedDataSources.Lease(tenant.DatabaseName, _configuration.Connection);
+        _lease = prepared is not null && prepared.Serves(tenant.DatabaseName, _configuration.Connection)
+            ? prepared
+            : NewLease(tenant, tenant.DatabaseName, _configuration.Connection, _configuration.OwnsPool);
         _guard = new TenantGuard(tenant.Id, tenant.MaxConcurrency, _options, time, logger);
         LogActivated(tenant.Id, tenant.PlacementMode, tenant.DatabaseName);
     }
+
+    private DataSourceLease NewLease(TenantRecord tenant, string databaseName, ConnectionSettings connection, bool ownPool) =>
+        ownPool
+            ? DataSourceLease.Own(TenantDataSourceFactory.Create(connection, $"orleans-tenants:{tenant.Id}", tenant.MaxPoolSize, _options), databaseName, connection)
+            : sharedDataSources.Lease(databaseName, connection);
 
     /// <summary>Releases the pool (or the lease of a shared one) and the guard; runs on every path out of an activation.</summary>
     private async Task ReleaseAsync()

@@ -63,12 +63,14 @@ internal sealed class TenantReplication(string sourceConnectionString, string ta
             await clear.CommitAsync(cancellationToken);
         }
 
-        // The statement carries the source's password: on an error the server must not write it to its log.
+        // The statement carries the source's password: on an error the server must not write it to its log. Its
+        // changes are applied with synchronous commits: the target confirms a position only once what it applied up to
+        // there is flushed, and with the default (off) that waits for the WAL writer, which the cut-over would wait for.
         await ExecuteAsync(subscriber, "SET log_min_error_statement = panic", cancellationToken);
         try
         {
             await using var compose = new NpgsqlCommand(
-                "SELECT format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION %I WITH (create_slot = false, slot_name = %L, copy_data = true)', $1::text, $2::text, $1::text, $1::text)",
+                "SELECT format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION %I WITH (create_slot = false, slot_name = %L, copy_data = true, synchronous_commit = on)', $1::text, $2::text, $1::text, $1::text)",
                 subscriber);
             compose.Parameters.AddWithValue(Name);
             compose.Parameters.AddWithValue(PublisherConnection());
