@@ -10,7 +10,7 @@ using static OrleansTenants.Api.Tests.MoveSteps;
 namespace OrleansTenants.Api.Tests;
 
 /// <summary>
-/// Online moves between placements other than the shared one the other move tests start from, and their own rules: one
+/// Online moves between every pair of placement modes (shared to dedicated is MoveTests'), and their own rules: one
 /// may be cancelled before its cut-over (nothing of it is left), a finished one may not, and a tenant an online move
 /// cannot carry is refused with the reason.
 /// </summary>
@@ -21,11 +21,20 @@ public sealed class OnlineMoveTests(PlacementModesFixture fixture) : IClassFixtu
 
     private ApiCluster Cluster => fixture.Cluster;
 
+    /// <summary>Every pair of placement modes but shared to dedicated, which MoveTests takes through its paces.</summary>
     public static TheoryData<string, string> PlacementPairs => new()
     {
-        { "dedicated", "shared" },
-        { "sharded", "single" },
+        { "single", "shared" },
+        { "single", "dedicated" },
         { "single", "sharded" },
+        { "shared", "single" },
+        { "shared", "sharded" },
+        { "dedicated", "single" },
+        { "dedicated", "shared" },
+        { "dedicated", "sharded" },
+        { "sharded", "single" },
+        { "sharded", "shared" },
+        { "sharded", "dedicated" },
     };
 
     [Theory]
@@ -77,6 +86,7 @@ public sealed class OnlineMoveTests(PlacementModesFixture fixture) : IClassFixtu
     {
         "dedicated" => "tenant_" + tenant.Replace('-', '_'),
         "sharded" => fixture.ShardDatabases[int.Parse(registered["shard-".Length..], System.Globalization.CultureInfo.InvariantCulture)],
+        "shared" => fixture.SharedDatabase,
         _ => Cluster.CatalogDatabase,
     };
 
