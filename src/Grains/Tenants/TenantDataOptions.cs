@@ -29,6 +29,12 @@ public sealed class TenantDataOptions
     /// </summary>
     public TimeSpan CutOverWait { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long an online move's initial copy may go on without progress (no table more copied, no row more on the
+    /// target) before the move fails and its replication is dropped: a stuck copy's slot would keep WAL forever.
+    /// </summary>
+    public TimeSpan CopyStallTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Failures within the sampling window that open the tenant's circuit, so a dead database is not hammered.</summary>
     public int BreakerMinimumThroughput { get; set; } = 4;
 

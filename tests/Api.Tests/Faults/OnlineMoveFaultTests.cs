@@ -165,6 +165,34 @@ public sealed class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture) : IClas
     }
 
     [Fact]
+    public async Task An_initial_copy_that_makes_no_progress_fails_the_move_and_drops_its_replication()
+    {
+        var tenant = $"stalled-{Guid.NewGuid():N}"[..20];
+        var key = await Cluster.CreateTenantAsync(tenant, new { mode = "single" });
+        using var http = Cluster.TenantClient(key);
+        var before = await FaultHttp.CreateAsync(http, tenant, "notes", new { body = "before the move" });
+        var target = await Cluster.RegisterSharedDatabaseAsync("stalled");
+        using var started = await Cluster.Admin.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement = new { mode = "shared", database = target.Name }, mode = "online" });
+        started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
+        var location = started.Headers.Location!.ToString();
+        var subscription = $"ot_move_{(await Cluster.Admin.GetFromJsonAsync<JsonElement>(location)).GetProperty("id").GetGuid():N}";
+        await PhaseAsync(location, "copying");
+        // The copy stops for good (as with a target whose replication workers are all taken).
+        await SuperuserAsync($"ALTER SUBSCRIPTION \"{subscription}\" DISABLE", target.Name);
+        var tableCopySlots = $"pg_{await SuperuserScalarAsync($"SELECT oid FROM pg_subscription WHERE subname = '{subscription}'", target.Name)}_sync_%";
+
+        var move = await FollowAsync(location);
+
+        move.GetProperty("status").GetString().Should().Be("failed", move.ToString());
+        move.GetProperty("error").GetString().Should().Contain("copying: the initial copy made no progress for").And.Contain("the tenant stayed where it was");
+        (await FaultHttp.GetJsonAsync(Cluster.Admin, $"/admin/tenants/{tenant}")).GetProperty("placement").GetProperty("database").GetString().Should().Be("main");
+        (await NoteIdsAsync(http, tenant)).Should().Equal(before);
+        await ShouldLeaveNoReplicationAsync(move);
+        (await SuperuserScalarAsync($"SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE '{tableCopySlots}'")).Should().Be(0);
+        await Cluster.Server.DropDatabaseAsync(target.Name);
+    }
+
+    [Fact]
     public async Task A_target_that_stops_taking_connections_mid_move_fails_it_and_the_tenant_serves_where_it_was()
     {
         var tenant = $"dark-{Guid.NewGuid():N}"[..20];
@@ -251,7 +279,7 @@ public sealed class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture) : IClas
     {
         var move = await FaultHttp.EventuallyAsync(
             () => Cluster.Admin.GetFromJsonAsync<JsonElement>(location),
-            m => m.GetProperty("phase").GetString() == phase || m.GetProperty("status").GetString() != "running",
+            m => m.GetProperty("phase").GetString() == phase || m.GetProperty("status").GetString() is "completed" or "failed" or "cancelled",
             Patience,
             $"the move in phase {phase}");
         move.GetProperty("phase").GetString().Should().Be(phase, $"the move reaches {phase} before it ends: {move}");

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Tenants;
@@ -16,6 +17,7 @@ public sealed partial class OnlineMoveRun(
     TenantCatalog tenants,
     MoveReplicationFactory replications,
     IGrainFactory grains,
+    IOptions<TenantDataOptions> options,
     TimeProvider time,
     ILogger<OnlineMoveRun> logger)
 {
@@ -40,6 +42,7 @@ public sealed partial class OnlineMoveRun(
             await moves.ClaimOnlineAsync(tenantId, moveId, cancellationToken);
         }
 
+        var copy = new CopyProgressWatch(options.Value.CopyStallTimeout, time);
         while (true)
         {
             move = (await moves.GetAsync(tenantId, moveId, cancellationToken))!;
@@ -56,7 +59,7 @@ public sealed partial class OnlineMoveRun(
                 case "running":
                     try
                     {
-                        await StepAsync(move, replication, cancellationToken);
+                        await StepAsync(move, replication, copy, cancellationToken);
                     }
                     catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException && move.Phase != TenantMovePhases.CuttingOver)
                     {
@@ -73,7 +76,7 @@ public sealed partial class OnlineMoveRun(
     }
 
     /// <summary>One step of a running move; the loop reads the move again after it.</summary>
-    private async Task StepAsync(TenantMove move, TenantReplication replication, CancellationToken cancellationToken)
+    private async Task StepAsync(TenantMove move, TenantReplication replication, CopyProgressWatch copy, CancellationToken cancellationToken)
     {
         switch (move.Phase)
         {
@@ -83,6 +86,13 @@ public sealed partial class OnlineMoveRun(
                 break;
             case TenantMovePhases.Copying:
                 var copying = await replication.ProgressAsync(countRows: true, cancellationToken);
+                if (copy.Stalled(copying))
+                {
+                    throw new InvalidOperationException(
+                        $"the initial copy made no progress for {copy.Limit} ({copying.TablesCopied} of {copying.Tables} tables copied): "
+                        + "the target may lack free logical replication workers (max_logical_replication_workers), or its log says why");
+                }
+
                 var next = copying.Copied ? TenantMovePhases.CatchingUp : TenantMovePhases.Copying;
                 await moves.RecordProgressAsync(move.Id, next, copying.LagBytes, copying.LagSeconds, copying.Rows, cancellationToken);
                 await PauseUnlessAsync(copying.Copied, cancellationToken);

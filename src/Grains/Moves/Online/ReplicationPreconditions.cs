@@ -5,7 +5,9 @@ namespace OrleansTenants.Grains.Moves.Online;
 
 /// <summary>
 /// What an online move needs of its two servers, checked when it is asked for: logical WAL and free slots on the
-/// source, PostgreSQL 15 (row filters), and a role that may publish, replicate and subscribe.
+/// source, logical replication workers on the target, PostgreSQL 15 (row filters), and a role that may publish,
+/// replicate and subscribe. Workers busy with other moves are waited for, not refused: a copy that cannot start for too
+/// long fails the move (<c>TenantData:CopyStallTimeout</c>).
 /// </summary>
 internal static class ReplicationPreconditions
 {
@@ -30,13 +32,14 @@ internal static class ReplicationPreconditions
             await using var command = new NpgsqlCommand(
                 """
                 SELECT current_setting('wal_level'), current_setting('server_version_num')::int, r.rolsuper,
-                       current_setting('max_replication_slots')::int - (SELECT count(*) FROM pg_replication_slots)
+                       current_setting('max_replication_slots')::int - (SELECT count(*) FROM pg_replication_slots),
+                       current_setting('max_logical_replication_workers')::int
                 FROM pg_roles r WHERE r.rolname = current_user
                 """,
                 connection);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
-            var (walLevel, version, superuser, freeSlots) = (reader.GetString(0), reader.GetInt32(1), reader.GetBoolean(2), reader.GetInt64(3));
+            var (walLevel, version, superuser, freeSlots, workers) = (reader.GetString(0), reader.GetInt32(1), reader.GetBoolean(2), reader.GetInt64(3), reader.GetInt32(4));
             if (version < 150000)
             {
                 missing.Add($"the {side} server runs PostgreSQL {version / 10000}; row filters of logical replication need PostgreSQL 15 or later");
@@ -51,6 +54,12 @@ internal static class ReplicationPreconditions
             if (side == "source" && walLevel != "logical")
             {
                 missing.Add($"the source server's wal_level is '{walLevel}'; set wal_level = logical in postgresql.conf and restart it");
+            }
+
+            if (side == "target" && workers < 1)
+            {
+                missing.Add("the target server's max_logical_replication_workers is 0, so no subscription there can run; raise it "
+                    + "(with max_worker_processes) and restart the server");
             }
 
             if (side == "source" && freeSlots < SlotsNeeded)
