@@ -131,27 +131,7 @@ public sealed class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture) : IClas
             await accounts.ReleaseAsync();
         }
 
-        using (var patched = await held)
-        {
-            if (patched.StatusCode == HttpStatusCode.ServiceUnavailable)
-            {
-                // The tenant's grain lived on the killed silo too: the contract says to repeat the write (a merge patch may be).
-                (await FaultHttp.EventuallyAsync(
-                    async () =>
-                    {
-                        using var again = await http.PatchAsync($"/api/tenants/{tenant}/accounts/{account}", JsonContent.Create(new { name = "Held through the cut-over" }));
-                        return again.StatusCode;
-                    },
-                    status => status != HttpStatusCode.ServiceUnavailable,
-                    Patience,
-                    "the held write repeated")).Should().Be(HttpStatusCode.OK);
-            }
-            else
-            {
-                patched.StatusCode.Should().Be(HttpStatusCode.OK, await patched.Content.ReadAsStringAsync());
-            }
-        }
-
+        await AcknowledgedAsync(held, () => http.PatchAsync($"/api/tenants/{tenant}/accounts/{account}", JsonContent.Create(new { name = "Held through the cut-over" })));
         var during = await WriteUntilAcknowledgedAsync(http, tenant, new { body = "written after the job's silo died" });
 
         var move = await FollowAsync(location);
@@ -161,6 +141,60 @@ public sealed class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture) : IClas
         (await NoteIdsAsync(http, tenant)).Should().BeEquivalentTo([before, during]);
         (await FaultHttp.GetJsonAsync(http, $"/api/tenants/{tenant}/accounts/{account}")).GetProperty("name").GetString().Should().Be("Held through the cut-over");
         await ShouldLeaveNoReplicationAsync(move);
+        await Cluster.Server.DropDatabaseAsync(target.Name);
+    }
+
+    /// <summary>
+    /// As the cut-over test, and with a lock on the source's notes too: the cut-over completes, then the cleanup waits
+    /// on the lock (it drops the publication and deletes the source's rows), and the job's silo is killed there. The
+    /// job, resumed on a live silo, finishes the cleanup: nothing of the replication and none of the tenant's rows are
+    /// left on the source.
+    /// </summary>
+    [Fact]
+    public async Task A_move_whose_job_silo_is_killed_while_cleaning_up_is_cleaned_up_on_a_live_silo()
+    {
+        const string silo = "job-cleaning-up";
+        await using var doomed = Cluster.StartSiloProcess(silo);
+        await Cluster.WaitUntilActiveAsync(silo, doomed);
+        using var viaDoomed = ApiCluster.NewClient(await SiloUrlAsync(silo), ApiCluster.AdminKey);
+        var tenant = $"cleanup-{Guid.NewGuid():N}"[..20];
+        var key = await Cluster.CreateTenantAsync(tenant, new { mode = "single" });
+        using var http = Cluster.TenantClient(key);
+        var before = await FaultHttp.CreateAsync(http, tenant, "notes", new { body = "before the move" });
+        var account = await FaultHttp.CreateAsync(http, tenant, "accounts", new { name = "Before" });
+        var target = await Cluster.RegisterSharedDatabaseAsync("cleanup");
+        using var started = await viaDoomed.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement = new { mode = "shared", database = target.Name }, mode = "online" });
+        started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
+        var location = started.Headers.Location!.ToString();
+
+        await PhaseAsync(location, "copying");
+        Task<HttpResponseMessage> held;
+        await using (var notes = await HeldTableLock.TakeAsync(Cluster.CatalogConnectionString, "crm.notes", "SHARE"))
+        {
+            await using (var accounts = await HeldTableLock.TakeAsync(Cluster.CatalogConnectionString, "crm.accounts", "SHARE"))
+            {
+                held = http.PatchAsync($"/api/tenants/{tenant}/accounts/{account}", JsonContent.Create(new { name = "Held through the cut-over" }));
+                await accounts.WaitForWaiterAsync(Patience);
+                await PhaseAsync(location, "cutting-over");
+                await accounts.ReleaseAsync();
+            }
+
+            (await PhaseAsync(location, "cleaning-up")).GetProperty("status").GetString().Should().Be("completed");
+            doomed.Signal(Signals.SigKill);
+            (await PhaseAsync(location, "cleaning-up")).GetProperty("status").GetString().Should().Be("completed", "the lock holds the cleanup");
+            await notes.ReleaseAsync();
+        }
+
+        await AcknowledgedAsync(held, () => http.PatchAsync($"/api/tenants/{tenant}/accounts/{account}", JsonContent.Create(new { name = "Held through the cut-over" })));
+        var during = await WriteUntilAcknowledgedAsync(http, tenant, new { body = "written after the job's silo died" });
+
+        var move = await FollowAsync(location);
+
+        move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
+        (await NoteIdsAsync(http, tenant)).Should().BeEquivalentTo([before, during]);
+        await ShouldLeaveNoReplicationAsync(move);
+        (await SuperuserScalarAsync($"SELECT (SELECT count(*) FROM crm.notes WHERE tenant_id = '{tenant}') + (SELECT count(*) FROM crm.accounts WHERE tenant_id = '{tenant}')", Cluster.CatalogDatabase))
+            .Should().Be(0, "the source keeps none of the tenant's rows");
         await Cluster.Server.DropDatabaseAsync(target.Name);
     }
 
@@ -240,6 +274,30 @@ public sealed class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture) : IClas
         move => move.GetProperty("status").GetString() is "completed" or "failed" or "cancelled" && move.GetProperty("phase").ValueKind == JsonValueKind.Null,
         Patience,
         $"the move at {location} ends and is cleaned up");
+
+    /// <summary>
+    /// A write sent while its silo may die: acknowledged, or answered 503 (its grain lived on the killed silo), in
+    /// which case the contract says to repeat it, as <paramref name="repeat"/> does until it is acknowledged.
+    /// </summary>
+    private static async Task AcknowledgedAsync(Task<HttpResponseMessage> sent, Func<Task<HttpResponseMessage>> repeat)
+    {
+        using var first = await sent;
+        if (first.StatusCode != HttpStatusCode.ServiceUnavailable)
+        {
+            first.StatusCode.Should().Be(HttpStatusCode.OK, await first.Content.ReadAsStringAsync());
+            return;
+        }
+
+        (await FaultHttp.EventuallyAsync(
+            async () =>
+            {
+                using var again = await repeat();
+                return again.StatusCode;
+            },
+            status => status != HttpStatusCode.ServiceUnavailable,
+            Patience,
+            "the write repeated")).Should().Be(HttpStatusCode.OK);
+    }
 
     private static async Task<Guid> WriteUntilAcknowledgedAsync(HttpClient http, string tenant, object note)
     {
