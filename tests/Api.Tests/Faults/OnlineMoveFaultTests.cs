@@ -2,18 +2,18 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FluentAssertions;
-using Npgsql;
 using OrleansTenants.TestSupport;
 using Xunit;
 
 namespace OrleansTenants.Api.Tests.Faults;
 
 /// <summary>
-/// Online moves through faults: a job whose silo is killed goes on from its recorded phase on a live silo, and a target
-/// that stops taking connections mid-move fails the move with the tenant serving where it was. Either way nothing of
-/// the replication is left once the job is done.
+/// Online moves through faults: a job whose silo is killed while preparing, copying, cutting over or cleaning up goes on
+/// from its recorded phase on a live silo; a copy that makes no progress, and a target that stops taking connections
+/// mid-move, fail the move with the tenant serving where it was. On every path nothing of the replication is left once
+/// the job is done.
 /// </summary>
-public sealed class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture) : IClassFixture<OnlineMoveFaultCluster>
+public sealed partial class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture) : IClassFixture<OnlineMoveFaultCluster>
 {
     // A job whose silo died is woken by its reminder, which ticks once a minute.
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
@@ -62,18 +62,8 @@ public sealed class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture) : IClas
     [Fact]
     public async Task A_move_whose_job_silo_is_killed_while_copying_goes_on_from_there_on_a_live_silo()
     {
-        const string silo = "job-copying";
-        await using var doomed = Cluster.StartSiloProcess(silo);
-        await Cluster.WaitUntilActiveAsync(silo, doomed);
-        using var viaDoomed = ApiCluster.NewClient(await SiloUrlAsync(silo), ApiCluster.AdminKey);
-        var tenant = $"copying-{Guid.NewGuid():N}"[..20];
-        var key = await Cluster.CreateTenantAsync(tenant, new { mode = "single" });
-        using var http = Cluster.TenantClient(key);
-        var before = await FaultHttp.CreateAsync(http, tenant, "notes", new { body = "before the move" });
-        var target = await Cluster.RegisterSharedDatabaseAsync("copying");
-        using var started = await viaDoomed.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement = new { mode = "shared", database = target.Name }, mode = "online" });
-        started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
-        var location = started.Headers.Location!.ToString();
+        await using var run = await StartMoveOnDoomedSiloAsync("job-copying", "copying");
+        var (doomed, http, tenant, before, _, target, location) = run;
         var subscription = $"ot_move_{(await Cluster.Admin.GetFromJsonAsync<JsonElement>(location)).GetProperty("id").GetGuid():N}";
 
         await PhaseAsync(location, "copying");
@@ -104,19 +94,8 @@ public sealed class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture) : IClas
     [Fact]
     public async Task A_move_whose_job_silo_is_killed_while_cutting_over_completes_with_every_acknowledged_write()
     {
-        const string silo = "job-cutting-over";
-        await using var doomed = Cluster.StartSiloProcess(silo);
-        await Cluster.WaitUntilActiveAsync(silo, doomed);
-        using var viaDoomed = ApiCluster.NewClient(await SiloUrlAsync(silo), ApiCluster.AdminKey);
-        var tenant = $"cutover-{Guid.NewGuid():N}"[..20];
-        var key = await Cluster.CreateTenantAsync(tenant, new { mode = "single" });
-        using var http = Cluster.TenantClient(key);
-        var before = await FaultHttp.CreateAsync(http, tenant, "notes", new { body = "before the move" });
-        var account = await FaultHttp.CreateAsync(http, tenant, "accounts", new { name = "Before" });
-        var target = await Cluster.RegisterSharedDatabaseAsync("cutover");
-        using var started = await viaDoomed.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement = new { mode = "shared", database = target.Name }, mode = "online" });
-        started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
-        var location = started.Headers.Location!.ToString();
+        await using var run = await StartMoveOnDoomedSiloAsync("job-cutting-over", "cutover");
+        var (doomed, http, tenant, before, account, target, location) = run;
 
         // Past preparing (whose publication the lock would block), a write of the tenant's waits on the source.
         await PhaseAsync(location, "copying");
@@ -153,19 +132,8 @@ public sealed class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture) : IClas
     [Fact]
     public async Task A_move_whose_job_silo_is_killed_while_cleaning_up_is_cleaned_up_on_a_live_silo()
     {
-        const string silo = "job-cleaning-up";
-        await using var doomed = Cluster.StartSiloProcess(silo);
-        await Cluster.WaitUntilActiveAsync(silo, doomed);
-        using var viaDoomed = ApiCluster.NewClient(await SiloUrlAsync(silo), ApiCluster.AdminKey);
-        var tenant = $"cleanup-{Guid.NewGuid():N}"[..20];
-        var key = await Cluster.CreateTenantAsync(tenant, new { mode = "single" });
-        using var http = Cluster.TenantClient(key);
-        var before = await FaultHttp.CreateAsync(http, tenant, "notes", new { body = "before the move" });
-        var account = await FaultHttp.CreateAsync(http, tenant, "accounts", new { name = "Before" });
-        var target = await Cluster.RegisterSharedDatabaseAsync("cleanup");
-        using var started = await viaDoomed.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement = new { mode = "shared", database = target.Name }, mode = "online" });
-        started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
-        var location = started.Headers.Location!.ToString();
+        await using var run = await StartMoveOnDoomedSiloAsync("job-cleaning-up", "cleanup");
+        var (doomed, http, tenant, before, account, target, location) = run;
 
         await PhaseAsync(location, "copying");
         Task<HttpResponseMessage> held;
@@ -258,105 +226,5 @@ public sealed class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture) : IClas
         var move = await FollowAsync(location);
         await ShouldLeaveNoReplicationAsync(move);
         await Cluster.Server.DropDatabaseAsync(target.Name);
-    }
-
-    /// <summary>The silo's web address, once the cluster view knows it (a silo joins before its web server listens).</summary>
-    private async Task<Uri> SiloUrlAsync(string name) => new((await FaultHttp.EventuallyAsync(
-        async () => (await Cluster.Admin.GetFromJsonAsync<JsonElement>("/admin/cluster")).GetProperty("silos").EnumerateArray()
-            .Single(s => s.GetProperty("name").GetString() == name && s.GetProperty("status").GetString() == "active").GetProperty("url").GetString(),
-        url => url is not null,
-        Patience,
-        $"the web address of silo '{name}'"))!);
-
-    /// <summary>Follows a move until it ended and nothing of it is left to clean up.</summary>
-    private Task<JsonElement> FollowAsync(string location) => FaultHttp.EventuallyAsync(
-        () => Cluster.Admin.GetFromJsonAsync<JsonElement>(location),
-        move => move.GetProperty("status").GetString() is "completed" or "failed" or "cancelled" && move.GetProperty("phase").ValueKind == JsonValueKind.Null,
-        Patience,
-        $"the move at {location} ends and is cleaned up");
-
-    /// <summary>
-    /// A write sent while its silo may die: acknowledged, or answered 503 (its grain lived on the killed silo), in
-    /// which case the contract says to repeat it, as <paramref name="repeat"/> does until it is acknowledged.
-    /// </summary>
-    private static async Task AcknowledgedAsync(Task<HttpResponseMessage> sent, Func<Task<HttpResponseMessage>> repeat)
-    {
-        using var first = await sent;
-        if (first.StatusCode != HttpStatusCode.ServiceUnavailable)
-        {
-            first.StatusCode.Should().Be(HttpStatusCode.OK, await first.Content.ReadAsStringAsync());
-            return;
-        }
-
-        (await FaultHttp.EventuallyAsync(
-            async () =>
-            {
-                using var again = await repeat();
-                return again.StatusCode;
-            },
-            status => status != HttpStatusCode.ServiceUnavailable,
-            Patience,
-            "the write repeated")).Should().Be(HttpStatusCode.OK);
-    }
-
-    private static async Task<Guid> WriteUntilAcknowledgedAsync(HttpClient http, string tenant, object note)
-    {
-        var key = Guid.NewGuid().ToString("N");
-        var answer = await FaultHttp.EventuallyAsync(
-            async () =>
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/tenants/{tenant}/notes") { Content = JsonContent.Create(note) };
-                request.Headers.Add("Idempotency-Key", key);
-                using var response = await http.SendAsync(request);
-                return (response.StatusCode, Body: await response.Content.ReadAsStringAsync());
-            },
-            answer => answer.StatusCode != HttpStatusCode.ServiceUnavailable,
-            Patience,
-            "the write acknowledged");
-        answer.StatusCode.Should().Be(HttpStatusCode.Created, answer.Body);
-        return ApiCluster.Json(answer.Body).GetProperty("id").GetGuid();
-    }
-
-    private static async Task<List<Guid>> NoteIdsAsync(HttpClient http, string tenant) =>
-        [.. (await FaultHttp.GetJsonAsync(http, $"/api/tenants/{tenant}/notes?limit=500")).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid())];
-
-    private async Task<long> SlotsOfAsync(JsonElement move)
-    {
-        await using var connection = new NpgsqlConnection(Cluster.Server.GetConnectionString());
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", connection);
-        command.Parameters.AddWithValue($"ot_move_{move.GetProperty("id").GetGuid():N}");
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    /// <summary>Nothing of the move's replication is left; its source is <c>main</c>, the catalog's database.</summary>
-    private Task ShouldLeaveNoReplicationAsync(JsonElement move) => ReplicationLeftovers.ShouldBeNoneAsync(Cluster.CatalogConnectionString, move);
-
-    /// <summary>Polls the move until it is in the phase; it must not end first.</summary>
-    private async Task<JsonElement> PhaseAsync(string location, string phase)
-    {
-        var move = await FaultHttp.EventuallyAsync(
-            () => Cluster.Admin.GetFromJsonAsync<JsonElement>(location),
-            m => m.GetProperty("phase").GetString() == phase || m.GetProperty("status").GetString() is "completed" or "failed" or "cancelled",
-            Patience,
-            $"the move in phase {phase}");
-        move.GetProperty("phase").GetString().Should().Be(phase, $"the move reaches {phase} before it ends: {move}");
-        return move;
-    }
-
-    private async Task<long> SuperuserScalarAsync(string sql, string database = "postgres")
-    {
-        await using var connection = new NpgsqlConnection(Cluster.Server.GetConnectionString(database));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private async Task SuperuserAsync(string sql, string database = "postgres")
-    {
-        await using var connection = new NpgsqlConnection(Cluster.Server.GetConnectionString(database));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }
