@@ -19,6 +19,8 @@ internal sealed class TenantCallQueue : IDisposable
     private readonly TimeProvider _time;
     private readonly Lock _durationGate = new();
     private double _meanDurationSeconds;
+    private int _running;
+    private int _peakRunning;
 
     public TenantCallQueue(int limit, int queueLimit, TimeSpan timeout, TimeProvider time)
     {
@@ -60,8 +62,13 @@ internal sealed class TenantCallQueue : IDisposable
             return (null, ExpectedWait());
         }
 
+        var running = Interlocked.Increment(ref _running);
+        InterlockedMax(ref _peakRunning, running);
         return (new Turn(this, lease, _time.GetTimestamp()), TimeSpan.Zero);
     }
+
+    /// <summary>The most calls that ran at once since this queue was made: about as many connections as the tenant needs.</summary>
+    public int PeakRunning => Volatile.Read(ref _peakRunning);
 
     public void Dispose() => _limiter.Dispose();
 
@@ -83,6 +90,15 @@ internal sealed class TenantCallQueue : IDisposable
         return TimeSpan.FromSeconds(Math.Ceiling((statistics.CurrentQueuedCount + 1.0) / _limit) * mean);
     }
 
+    private static void InterlockedMax(ref int location, int value)
+    {
+        var seen = Volatile.Read(ref location);
+        while (value > seen && Interlocked.CompareExchange(ref location, value, seen) is var previous && previous != seen)
+        {
+            seen = previous;
+        }
+    }
+
     private void Record(TimeSpan duration)
     {
         lock (_durationGate)
@@ -98,6 +114,7 @@ internal sealed class TenantCallQueue : IDisposable
         public void Dispose()
         {
             queue.Record(queue._time.GetElapsedTime(started));
+            Interlocked.Decrement(ref queue._running);
             lease.Dispose();
         }
     }

@@ -15,7 +15,7 @@ public sealed partial class TenantGrain
 {
     private static readonly TimeSpan CutOverPoll = TimeSpan.FromMilliseconds(5);
 
-    // Connections opened on the target's pool before the pause (at most the tenant's concurrency limit).
+    // The most connections opened on the target's pool before the pause.
     private const int WarmConnections = 16;
 
     public async Task<TenantMove?> CutOverAsync(Guid moveId, CancellationToken cancellationToken)
@@ -104,7 +104,9 @@ public sealed partial class TenantGrain
         var opened = new List<Task<NpgsqlConnection>>();
         try
         {
-            for (var i = 0; i < Math.Min(WarmConnections, Math.Min(tenant.MaxConcurrency, tenant.MaxPoolSize)); i++)
+            // As many as the tenant's calls have needed at once (an idle tenant needs one), within the pool and a cap.
+            var wanted = Math.Clamp(_guard?.PeakConcurrency ?? 1, 1, Math.Min(WarmConnections, tenant.MaxPoolSize));
+            for (var i = 0; i < wanted; i++)
             {
                 opened.Add(lease.DataSource.Primary.OpenConnectionAsync(cancellationToken).AsTask());
             }

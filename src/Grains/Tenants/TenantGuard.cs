@@ -89,6 +89,9 @@ internal sealed partial class TenantGuard : IDisposable
         }
     }
 
+    /// <summary>The most of the tenant's calls that ran at once since this guard was made.</summary>
+    public int PeakConcurrency => _queue.PeakRunning;
+
     public void Dispose() => _queue.Dispose();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Tenant {TenantId}: its database lacks the CRM schema or grants ({Error}); its calls get 503")]

@@ -30,6 +30,10 @@ public sealed partial class OnlineMoveFaultTests
         return new DoomedSiloMove(doomed, http, tenant, before, account, target, started.Headers.Location!.ToString());
     }
 
+    /// <summary>The name of the move's subscription (and slot, and publication).</summary>
+    private async Task<string> SubscriptionOfAsync(string location) =>
+        $"ot_move_{(await Cluster.Admin.GetFromJsonAsync<JsonElement>(location)).GetProperty("id").GetGuid():N}";
+
     /// <summary>The silo's web address, once the cluster view knows it (a silo joins before its web server listens).</summary>
     private async Task<Uri> SiloUrlAsync(string name) => new((await FaultHttp.EventuallyAsync(
         async () => (await Cluster.Admin.GetFromJsonAsync<JsonElement>("/admin/cluster")).GetProperty("silos").EnumerateArray()

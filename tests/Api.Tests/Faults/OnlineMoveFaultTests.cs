@@ -8,10 +8,10 @@ using Xunit;
 namespace OrleansTenants.Api.Tests.Faults;
 
 /// <summary>
-/// Online moves through faults: a job whose silo is killed while preparing, copying, cutting over or cleaning up goes on
-/// from its recorded phase on a live silo; a copy that makes no progress, and a target that stops taking connections
-/// mid-move, fail the move with the tenant serving where it was. On every path nothing of the replication is left once
-/// the job is done.
+/// Online moves through faults: a job whose silo is killed in any phase (preparing, copying, catching up, cutting over,
+/// cleaning up) goes on from its recorded phase on a live silo; a copy that makes no progress, and a target that stops
+/// taking connections mid-move, fail the move with the tenant serving where it was. On every path nothing of the
+/// replication is left once the job is done.
 /// </summary>
 public sealed partial class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture) : IClassFixture<OnlineMoveFaultCluster>
 {
@@ -64,7 +64,7 @@ public sealed partial class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture)
     {
         await using var run = await StartMoveOnDoomedSiloAsync("job-copying", "copying");
         var (doomed, http, tenant, before, _, target, location) = run;
-        var subscription = $"ot_move_{(await Cluster.Admin.GetFromJsonAsync<JsonElement>(location)).GetProperty("id").GetGuid():N}";
+        var subscription = await SubscriptionOfAsync(location);
 
         await PhaseAsync(location, "copying");
         await SuperuserAsync($"ALTER SUBSCRIPTION \"{subscription}\" DISABLE", target.Name);
@@ -112,6 +112,52 @@ public sealed partial class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture)
 
         await AcknowledgedAsync(held, () => http.PatchAsync($"/api/tenants/{tenant}/accounts/{account}", JsonContent.Create(new { name = "Held through the cut-over" })));
         var during = await WriteUntilAcknowledgedAsync(http, tenant, new { body = "written after the job's silo died" });
+
+        var move = await FollowAsync(location);
+
+        move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
+        (await FaultHttp.GetJsonAsync(Cluster.Admin, $"/admin/tenants/{tenant}")).GetProperty("placement").GetProperty("database").GetString().Should().Be(target.Name);
+        (await NoteIdsAsync(http, tenant)).Should().BeEquivalentTo([before, during]);
+        (await FaultHttp.GetJsonAsync(http, $"/api/tenants/{tenant}/accounts/{account}")).GetProperty("name").GetString().Should().Be("Held through the cut-over");
+        await ShouldLeaveNoReplicationAsync(move);
+        await Cluster.Server.DropDatabaseAsync(target.Name);
+    }
+
+    /// <summary>
+    /// Catching up is held by the lag: with the cut-over held (as in the cut-over test), the target stops applying and
+    /// the source writes 9 MB of WAL (past the 8 MB a cut-over may start from). The cut-over, let go, finds the target
+    /// not caught up and gives way to catching up, where the job's silo is killed; once the target applies again the job,
+    /// resumed on a live silo, cuts over.
+    /// </summary>
+    [Fact]
+    public async Task A_move_whose_job_silo_is_killed_while_catching_up_cuts_over_from_a_live_silo()
+    {
+        await using var run = await StartMoveOnDoomedSiloAsync("job-catching-up", "catchup");
+        var (doomed, http, tenant, before, account, target, location) = run;
+        var subscription = await SubscriptionOfAsync(location);
+
+        await PhaseAsync(location, "copying");
+        Task<HttpResponseMessage> held;
+        await using (var accounts = await HeldTableLock.TakeAsync(Cluster.CatalogConnectionString, "crm.accounts", "SHARE"))
+        {
+            held = http.PatchAsync($"/api/tenants/{tenant}/accounts/{account}", JsonContent.Create(new { name = "Held through the cut-over" }));
+            await accounts.WaitForWaiterAsync(Patience);
+            await PhaseAsync(location, "cutting-over");
+            await SuperuserAsync($"ALTER SUBSCRIPTION \"{subscription}\" DISABLE", target.Name);
+            await SuperuserAsync("SELECT pg_logical_emit_message(false, 'orleans-tenants-test', repeat('x', 9 * 1024 * 1024))", Cluster.CatalogDatabase);
+            await accounts.ReleaseAsync();
+        }
+
+        await AcknowledgedAsync(held, () => http.PatchAsync($"/api/tenants/{tenant}/accounts/{account}", JsonContent.Create(new { name = "Held through the cut-over" })));
+        await FaultHttp.EventuallyAsync(
+            () => Cluster.Admin.GetFromJsonAsync<JsonElement>(location),
+            m => m.GetProperty("phase").GetString() == "catching-up" && m.GetProperty("lagBytes") is { ValueKind: JsonValueKind.Number } lag && lag.GetInt64() > 8 * 1024 * 1024,
+            Patience,
+            "the move catching up, more than 8 MB behind");
+        doomed.Signal(Signals.SigKill);
+        var during = await WriteUntilAcknowledgedAsync(http, tenant, new { body = "written after the job's silo died" });
+        (await PhaseAsync(location, "catching-up")).GetProperty("status").GetString().Should().Be("running", "the lag holds it");
+        await SuperuserAsync($"ALTER SUBSCRIPTION \"{subscription}\" ENABLE", target.Name);
 
         var move = await FollowAsync(location);
 

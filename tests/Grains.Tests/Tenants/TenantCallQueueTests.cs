@@ -44,6 +44,29 @@ public sealed class TenantCallQueueTests
     }
 
     [Fact]
+    public async Task The_peak_is_the_most_calls_that_ran_at_once_not_the_most_that_waited()
+    {
+        using var queue = new TenantCallQueue(limit: 3, queueLimit: 4, Timeout, _time);
+        queue.PeakRunning.Should().Be(0);
+        var (first, _) = await queue.EnterAsync(CancellationToken.None);
+        var (second, _) = await queue.EnterAsync(CancellationToken.None);
+        first!.Dispose();
+        var (third, _) = await queue.EnterAsync(CancellationToken.None);
+        queue.PeakRunning.Should().Be(2, "one call had ended before the third began");
+
+        var (fourth, _) = await queue.EnterAsync(CancellationToken.None);
+        var waiting = queue.EnterAsync(CancellationToken.None);
+        queue.PeakRunning.Should().Be(3, "the limit; a call waiting for its turn does not run");
+        foreach (var turn in new[] { second, third, fourth })
+        {
+            turn!.Dispose();
+        }
+
+        (await waiting).Turn!.Dispose();
+        queue.PeakRunning.Should().Be(3);
+    }
+
+    [Fact]
     public async Task A_call_that_finds_the_queue_full_is_refused_at_once()
     {
         using var queue = new TenantCallQueue(limit: 1, queueLimit: 2, Timeout, _time);
