@@ -40,17 +40,17 @@ internal sealed class AdminClient : IDisposable
 
     public Uri BaseAddress => _http.BaseAddress!;
 
-    public Task<AdminResponse<List<TenantInfo>>> ListTenantsAsync(CancellationToken ct) =>
-        SendAsync(HttpMethod.Get, "admin/tenants", null, Json.ListTenantInfo, ct);
+    public Task<AdminResponse<List<TenantView>>> ListTenantsAsync(CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, "admin/tenants", null, Json.ListTenantView, ct);
 
-    public Task<AdminResponse<TenantInfo>> GetTenantAsync(string id, CancellationToken ct) =>
-        SendAsync(HttpMethod.Get, $"admin/tenants/{Segment(id)}", null, Json.TenantInfo, ct);
+    public Task<AdminResponse<TenantView>> GetTenantAsync(string id, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"admin/tenants/{Segment(id)}", null, Json.TenantView, ct);
 
-    public Task<AdminResponse<TenantInfo>> CreateTenantAsync(CreateTenantRequest request, CancellationToken ct) =>
-        SendAsync(HttpMethod.Post, "admin/tenants", Body(request, Json.CreateTenantRequest), Json.TenantInfo, ct);
+    public Task<AdminResponse<TenantView>> CreateTenantAsync(CreateTenantRequest request, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "admin/tenants", Body(request, Json.CreateTenantRequest), Json.TenantView, ct);
 
-    public Task<AdminResponse<DeactivationInfo>> DeactivateTenantAsync(string id, CancellationToken ct) =>
-        SendAsync(HttpMethod.Post, $"admin/tenants/{Segment(id)}/deactivate", null, Json.DeactivationInfo, ct);
+    public Task<AdminResponse<DeactivationView>> DeactivateTenantAsync(string id, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"admin/tenants/{Segment(id)}/deactivate", null, Json.DeactivationView, ct);
 
     public Task<AdminResponse<TenantHealth>> GetTenantHealthAsync(string id, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, $"admin/tenants/{Segment(id)}/health", null, Json.TenantHealth, ct);
@@ -70,11 +70,11 @@ internal sealed class AdminClient : IDisposable
     public Task<AdminResponse<List<TenantMove>>> ListMovesAsync(string id, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, $"admin/tenants/{Segment(id)}/moves", null, Json.ListTenantMove, ct);
 
-    public Task<AdminResponse<TenantInfo>> ReplaceConnectionAsync(string id, ReplaceConnectionRequest request, CancellationToken ct) =>
-        SendAsync(HttpMethod.Put, $"admin/tenants/{Segment(id)}/connection", Body(request, Json.ReplaceConnectionRequest), Json.TenantInfo, ct);
+    public Task<AdminResponse<TenantView>> ReplaceConnectionAsync(string id, ReplaceConnectionRequest request, CancellationToken ct) =>
+        SendAsync(HttpMethod.Put, $"admin/tenants/{Segment(id)}/connection", Body(request, Json.ReplaceConnectionRequest), Json.TenantView, ct);
 
-    public Task<AdminResponse<IssuedKeyInfo>> IssueApiKeyAsync(string tenantId, IssueApiKeyRequest request, CancellationToken ct) =>
-        SendAsync(HttpMethod.Post, $"admin/tenants/{Segment(tenantId)}/api-keys", Body(request, Json.IssueApiKeyRequest), Json.IssuedKeyInfo, ct);
+    public Task<AdminResponse<ApiKeyView>> IssueApiKeyAsync(string tenantId, IssueApiKeyRequest request, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"admin/tenants/{Segment(tenantId)}/api-keys", Body(request, Json.IssueApiKeyRequest), Json.ApiKeyView, ct);
 
     public Task RevokeApiKeyAsync(string tenantId, Guid keyId, CancellationToken ct) =>
         SendAsync(HttpMethod.Delete, $"admin/tenants/{Segment(tenantId)}/api-keys/{keyId}", null, Json.JsonElement, ct);
@@ -85,11 +85,11 @@ internal sealed class AdminClient : IDisposable
     public Task<AdminResponse<DatabaseRecord>> RegisterDatabaseAsync(RegisterDatabaseRequest request, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, "admin/databases", Body(request, Json.RegisterDatabaseRequest), Json.DatabaseRecord, ct);
 
-    public Task<AdminResponse<ShardSetInfo>> CreateShardSetAsync(CreateShardSetRequest request, CancellationToken ct) =>
-        SendAsync(HttpMethod.Post, "admin/shard-sets", Body(request, Json.CreateShardSetRequest), Json.ShardSetInfo, ct);
+    public Task<AdminResponse<ShardSetView>> CreateShardSetAsync(CreateShardSetRequest request, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "admin/shard-sets", Body(request, Json.CreateShardSetRequest), Json.ShardSetView, ct);
 
-    public Task<AdminResponse<ClusterInfo>> GetClusterAsync(CancellationToken ct) =>
-        SendAsync(HttpMethod.Get, "admin/cluster", null, Json.ClusterInfo, ct);
+    public Task<AdminResponse<ClusterView>> GetClusterAsync(CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, "admin/cluster", null, Json.ClusterView, ct);
 
     public Task<AdminResponse<JsonElement>> GetMetricsAsync(CancellationToken ct) =>
         SendAsync(HttpMethod.Get, "admin/metrics", null, Json.JsonElement, ct);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using OrleansTenants.Cli.MoveAll;
+using OrleansTenants.Grains.Administration;
 using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Moves;
 using Spectre.Console;
@@ -131,7 +132,7 @@ internal sealed partial class CliCommands
         return command;
     }
 
-    private static MoveAllState NewMoveAllState(string key, MoveAllSelector selector, MoveAllTarget target, string? copy, IEnumerable<TenantInfo> tenants) => new()
+    private static MoveAllState NewMoveAllState(string key, MoveAllSelector selector, MoveAllTarget target, string? copy, IEnumerable<TenantView> tenants) => new()
     {
         Key = key,
         StartedAt = DateTimeOffset.UtcNow,

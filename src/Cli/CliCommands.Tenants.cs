@@ -146,7 +146,7 @@ internal sealed partial class CliCommands
         return connection;
     }
 
-    private static int WriteTenant(TextWriter output, TenantInfo t)
+    private static int WriteTenant(TextWriter output, TenantView t)
     {
         TextTable.WriteDetails(output,
         [

@@ -1,3 +1,4 @@
+using OrleansTenants.Grains.Administration;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -108,12 +109,12 @@ internal sealed class TenantProvisioner(AdminClient admin, string catalogConnect
             .. shuffled.Select((mode, i) =>
             {
                 var id = "lt-" + (i + 1).ToString(CultureInfo.InvariantCulture).PadLeft(width, '0');
-                object placement = mode switch
+                var placement = mode switch
                 {
-                    PlacementModes.Dedicated => new { mode, createDatabase = true },
-                    PlacementModes.Single => new { mode },
-                    PlacementModes.Sharded => new { mode, shardSet = ShardSet },
-                    _ => new { mode, database = sharedDatabases[sharedIndex++ % sharedDatabases.Count] },
+                    PlacementModes.Dedicated => new TenantPlacementRequest(mode, null, null, CreateDatabase: true, null, null),
+                    PlacementModes.Single => new TenantPlacementRequest(mode, null, null, null, null, null),
+                    PlacementModes.Sharded => new TenantPlacementRequest(mode, null, null, null, null, ShardSet),
+                    _ => new TenantPlacementRequest(mode, null, null, null, sharedDatabases[sharedIndex++ % sharedDatabases.Count], null),
                 };
                 return new PlannedTenant(id, mode, placement);
             }),
@@ -242,4 +243,4 @@ internal sealed class TenantProvisioner(AdminClient admin, string catalogConnect
     }
 }
 
-internal sealed record PlannedTenant(string Id, string Mode, object Placement);
+internal sealed record PlannedTenant(string Id, string Mode, TenantPlacementRequest Placement);

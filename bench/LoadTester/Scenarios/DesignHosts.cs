@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using OrleansTenants.ClusterLauncher;
+using OrleansTenants.Grains.Administration;
 using OrleansTenants.Grains.Catalog;
 using OrleansTenants.LoadTester.Baselines;
 using OrleansTenants.LoadTester.Monitoring;

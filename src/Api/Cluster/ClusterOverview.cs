@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using OrleansTenants.Api.Admin;
+using OrleansTenants.Grains.Administration;
 using OrleansTenants.Grains.Tenants;
 
 namespace OrleansTenants.Api.Cluster;

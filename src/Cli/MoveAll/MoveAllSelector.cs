@@ -1,3 +1,5 @@
+using OrleansTenants.Grains.Administration;
+
 namespace OrleansTenants.Cli.MoveAll;
 
 /// <summary>
@@ -8,7 +10,7 @@ internal sealed record MoveAllSelector(string? FromMode, IReadOnlyList<string> F
 {
     public bool IsEmpty => FromMode is null && FromDatabases.Count == 0 && Industry is null && Tenants.Count == 0;
 
-    public bool Matches(TenantInfo tenant) =>
+    public bool Matches(TenantView tenant) =>
         (FromMode is null || tenant.Placement.Mode == FromMode)
         && (FromDatabases.Count == 0 || FromDatabases.Contains(tenant.Placement.Database, StringComparer.Ordinal))
         && (Industry is null || string.Equals(tenant.Industry, Industry, StringComparison.OrdinalIgnoreCase))

@@ -21,7 +21,7 @@ internal sealed class MoveAllTarget(TenantPlacementRequest placement, IReadOnlyL
         _ => null,
     };
 
-    public bool Holds(TenantInfo tenant) => tenant.Placement.Database == DatabaseFor(tenant.Id);
+    public bool Holds(TenantView tenant) => tenant.Placement.Database == DatabaseFor(tenant.Id);
 
     public override string ToString() => placement.Mode switch
     {
