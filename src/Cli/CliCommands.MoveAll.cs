@@ -146,8 +146,8 @@ internal sealed partial class CliCommands
                 Id = t.Id,
                 FromDatabase = t.Placement.Database,
                 ToDatabase = target.DatabaseFor(t.Id),
-                Status = t.Status != "active" || target.Holds(t) ? MoveAllStatuses.Skipped : MoveAllStatuses.Planned,
-                Error = t.Status != "active" ? $"it is {t.Status}" : target.Holds(t) ? "it is there already" : null,
+                Status = t.Status != TenantStatuses.Active || target.Holds(t) ? MoveAllStatuses.Skipped : MoveAllStatuses.Planned,
+                Error = t.Status != TenantStatuses.Active ? $"it is {t.Status}" : target.Holds(t) ? "it is there already" : null,
             }),
         ],
     };

@@ -32,7 +32,7 @@ internal sealed partial class CliCommands
             var started = await s.Client.StartMoveAsync(tenant, new MoveTenantRequest(placement.Read(p), p.GetValue(how)), ct);
             var current = started;
             // Followed until nothing is left to do: an online move's cleanup goes on after it completed.
-            while (!p.GetValue(noWait) && (current.Value.Status is "pending" or "running" || current.Value.Phase is not null))
+            while (!p.GetValue(noWait) && (TenantMoveStatuses.IsOpen(current.Value.Status) || current.Value.Phase is not null))
             {
                 await Task.Delay(MovePollInterval, ct);
                 current = await s.Client.GetMoveAsync(tenant, started.Value.Id, ct);
@@ -47,7 +47,7 @@ internal sealed partial class CliCommands
                 WriteMove(s.Out, current.Value);
             }
 
-            return current.Value.Status is "failed" or "cancelled" ? 1 : 0;
+            return current.Value.Status is TenantMoveStatuses.Failed or TenantMoveStatuses.Cancelled ? 1 : 0;
         });
         return move;
     }
@@ -107,7 +107,7 @@ internal sealed partial class CliCommands
             ("status", move.Status),
             ("phase", move.Phase),
             ("lag", move.LagBytes is { } lag ? $"{lag.ToString(CultureInfo.InvariantCulture)} bytes{(move.LagSeconds is { } seconds ? $", {seconds.ToString("0.0", CultureInfo.InvariantCulture)} s" : "")}" : null),
-            ("copied so far", move.Status == "running" && move.RowsByTable is { } copied
+            ("copied so far", move.Status == TenantMoveStatuses.Running && move.RowsByTable is { } copied
                 ? string.Join(", ", copied.Where(t => t.Rows > 0).Select(t => $"{t.Table} {t.Rows.ToString(CultureInfo.InvariantCulture)}"))
                 : null),
             ("write pause", move.WritePauseMs is { } pause ? $"{pause.ToString("0.0", CultureInfo.InvariantCulture)} ms" : null),

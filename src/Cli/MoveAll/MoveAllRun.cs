@@ -112,7 +112,7 @@ internal sealed class MoveAllRun(AdminClient client, MoveAllState state, string 
         }
 
         var current = await FollowAsync(entry, show, cancellationToken);
-        Finish(entry, current.Status == "completed" ? MoveAllStatuses.Moved : MoveAllStatuses.Failed, current.Error ?? (current.Status == "completed" ? null : current.Status));
+        Finish(entry, current.Status == TenantMoveStatuses.Completed ? MoveAllStatuses.Moved : MoveAllStatuses.Failed, current.Error ?? (current.Status == TenantMoveStatuses.Completed ? null : current.Status));
     }
 
     /// <summary>
@@ -151,7 +151,7 @@ internal sealed class MoveAllRun(AdminClient client, MoveAllState state, string 
                 var move = (await client.GetMoveAsync(entry.Id, entry.MoveId!.Value, cancellationToken)).Value;
                 unreachableSince = null;
                 show(move);
-                if (move.Status is not ("pending" or "running") && move.Phase is null)
+                if (TenantMoveStatuses.IsFinished(move.Status) && move.Phase is null)
                 {
                     return move;
                 }
@@ -171,7 +171,7 @@ internal sealed class MoveAllRun(AdminClient client, MoveAllState state, string 
 
     private void Show(ProgressTask task, ProgressTask copied, MoveAllEntry entry, TenantMove move)
     {
-        var rows = move.Status == "completed" ? move.RowsCopied : move.RowsByTable?.Sum(t => t.Rows) ?? 0;
+        var rows = move.Status == TenantMoveStatuses.Completed ? move.RowsCopied : move.RowsByTable?.Sum(t => t.Rows) ?? 0;
         _copied[entry.Id] = Math.Min(rows, (long)task.MaxValue);
         task.Value = _copied[entry.Id];
         copied.Value = _copied.Values.Sum();

@@ -51,7 +51,7 @@ public sealed partial class TenantAdministration
     public async Task<bool> CancelMoveAsync(string tenantId, Guid moveId, string actor, CancellationToken cancellationToken)
     {
         var move = await moves.GetAsync(tenantId, moveId, cancellationToken) ?? throw new KeyNotFoundException($"Tenant '{tenantId}' has no move {moveId}.");
-        return move.Status == "cancelled" || await moves.RequestCancelAsync(tenantId, moveId, actor, cancellationToken);
+        return move.Status == TenantMoveStatuses.Cancelled || await moves.RequestCancelAsync(tenantId, moveId, actor, cancellationToken);
     }
 
     private async Task<TenantRecord> RequireMovableAsync(string tenantId, MoveTenantRequest request, CancellationToken cancellationToken)
@@ -63,12 +63,12 @@ public sealed partial class TenantAdministration
             throw new AdminRequestException("mode", "must be online or offline");
         }
 
-        if (tenant.Status != "active")
+        if (tenant.Status != TenantStatuses.Active)
         {
             throw new AdminConflictException($"Tenant '{tenantId}' is {tenant.Status}; only an active tenant can be moved.");
         }
 
-        if ((await moves.ListAsync(tenantId, cancellationToken)).Any(m => m.Status is "pending" or "running"))
+        if ((await moves.ListAsync(tenantId, cancellationToken)).Any(m => TenantMoveStatuses.IsOpen(m.Status)))
         {
             throw new AdminConflictException($"Tenant '{tenantId}' has a move that has not finished yet.");
         }

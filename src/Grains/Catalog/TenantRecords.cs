@@ -9,6 +9,16 @@ public static class PlacementModes
     public const string Sharded = "sharded";
 }
 
+/// <summary>A tenant's status, as stored in <c>catalog.tenants.status</c> (its CHECK constraint lists them).</summary>
+public static class TenantStatuses
+{
+    public const string Active = "active";
+    public const string Suspended = "suspended";
+
+    /// <summary>An offline move is copying it: only the activation moving it may change it.</summary>
+    public const string Moving = "moving";
+}
+
 /// <summary>A tenant to create. <paramref name="Connection"/> overrides the database's settings for this tenant only.</summary>
 public sealed record TenantRegistration(
     string Id,

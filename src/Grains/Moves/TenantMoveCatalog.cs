@@ -84,7 +84,7 @@ public sealed partial class TenantMoveCatalog(CatalogDatabase catalog)
             UPDATE catalog.tenants SET status = 'active', placement_mode = $2, database_name = $3, connection_secret = NULL, connection_key_id = NULL, updated_at = now()
             WHERE id = $1 AND status = $5 AND database_name = $4
             """,
-            cancellationToken, move.TenantId, move.ToMode, move.ToDatabase, move.FromDatabase, move.Mode == TenantMoveModes.Online ? "active" : "moving");
+            cancellationToken, move.TenantId, move.ToMode, move.ToDatabase, move.FromDatabase, move.Mode == TenantMoveModes.Online ? TenantStatuses.Active : TenantStatuses.Moving);
         if (switched == 0)
         {
             throw new InvalidOperationException("The tenant's placement changed while it was being moved.");
@@ -128,7 +128,7 @@ public sealed partial class TenantMoveCatalog(CatalogDatabase catalog)
     /// <summary>An activation found the tenant still moving: the silo running the move stopped before the cut-over.</summary>
     internal async Task FailInterruptedAsync(string tenantId, CancellationToken cancellationToken)
     {
-        foreach (var move in (await ListAsync(tenantId, cancellationToken)).Where(m => m.Status == "running"))
+        foreach (var move in (await ListAsync(tenantId, cancellationToken)).Where(m => m.Status == TenantMoveStatuses.Running))
         {
             await FailAsync(move, "interrupted: the silo running it stopped before the cut-over; the tenant stayed where it was", cancellationToken);
         }

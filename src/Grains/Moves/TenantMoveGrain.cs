@@ -114,10 +114,10 @@ public sealed partial class TenantMoveGrain(
     {
         var phase = ended?.Status switch
         {
-            "completed" => TenantMoveJobPhase.Completed,
-            "cancelled" => TenantMoveJobPhase.Cancelled,
+            TenantMoveStatuses.Completed => TenantMoveJobPhase.Completed,
+            TenantMoveStatuses.Cancelled => TenantMoveJobPhase.Cancelled,
             // Null: the tenant is gone, and its move with it.
-            "failed" or null => TenantMoveJobPhase.Failed,
+            TenantMoveStatuses.Failed or null => TenantMoveJobPhase.Failed,
             _ => throw new InvalidOperationException($"The tenant's grain answered the move as {ended.Status}."),
         };
         await SaveAsync(state => state.Phase = phase);

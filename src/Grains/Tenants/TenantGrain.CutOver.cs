@@ -21,7 +21,7 @@ public sealed partial class TenantGrain
     public async Task<TenantMove?> CutOverAsync(Guid moveId, CancellationToken cancellationToken)
     {
         var move = await moves.GetAsync(TenantId, moveId, cancellationToken);
-        if (move is not { Status: "running", Mode: TenantMoveModes.Online } || _configuration is null)
+        if (move is not { Status: TenantMoveStatuses.Running, Mode: TenantMoveModes.Online } || _configuration is null)
         {
             return move;
         }

@@ -32,7 +32,7 @@ public sealed partial class TenantGrain
             var existing = await moves.GetAsync(tenantId, moveId, token);
             // Claimed but not finished, while no move of this tenant runs (this turn is exclusive): its run was cut
             // short (a cut-over whose catalog transaction failed), and nothing was switched.
-            return existing?.Status == "running"
+            return existing?.Status == TenantMoveStatuses.Running
                 ? await moves.FailAsync(existing, "interrupted before the cut-over; the tenant stayed where it was", CancellationToken.None)
                 : existing;
         }

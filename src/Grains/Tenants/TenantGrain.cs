@@ -154,7 +154,7 @@ public sealed partial class TenantGrain(
     private async Task LoadAsync(CancellationToken cancellationToken, DataSourceLease? prepared = null)
     {
         _configuration = await loader.LoadAsync(TenantId, cancellationToken);
-        if (_configuration?.Tenant.Status == "moving")
+        if (_configuration?.Tenant.Status == TenantStatuses.Moving)
         {
             // Only an activation moves its tenant, so a new one finding it moving means the last was cut short.
             await moves.FailInterruptedAsync(_configuration.Tenant.Id, cancellationToken);
@@ -213,7 +213,7 @@ public sealed partial class TenantGrain(
             return new TenantResult(TenantOutcome.Unauthorized);
         }
 
-        if (_configuration.Tenant.Status != "active")
+        if (_configuration.Tenant.Status != TenantStatuses.Active)
         {
             return new TenantResult(TenantOutcome.Suspended, Detail: $"Tenant '{_configuration.Tenant.Id}' is {_configuration.Tenant.Status}.");
         }

@@ -37,7 +37,7 @@ public sealed partial class OnlineMoveRun(
 
         var dataTenantId = (await tenants.GetAsync(tenantId, cancellationToken))?.DataTenantId ?? tenantId;
         await using var replication = await replications.CreateAsync(move, dataTenantId, cancellationToken);
-        if (move.Status == "pending")
+        if (move.Status == TenantMoveStatuses.Pending)
         {
             await moves.ClaimOnlineAsync(tenantId, moveId, cancellationToken);
         }
@@ -48,15 +48,15 @@ public sealed partial class OnlineMoveRun(
             move = (await moves.GetAsync(tenantId, moveId, cancellationToken))!;
             switch (move.Status)
             {
-                case "completed":
+                case TenantMoveStatuses.Completed:
                     return move.Phase is null ? move : await CleanUpCompletedAsync(move, replication, cancellationToken);
-                case "failed" or "cancelled":
+                case TenantMoveStatuses.Failed or TenantMoveStatuses.Cancelled:
                     return move.Phase is null ? move : await CleanUpAbandonedAsync(move, replication, cancellationToken);
-                case "running" when await moves.IsCancelRequestedAsync(moveId, cancellationToken) && move.Phase != TenantMovePhases.CuttingOver:
+                case TenantMoveStatuses.Running when await moves.IsCancelRequestedAsync(moveId, cancellationToken) && move.Phase != TenantMovePhases.CuttingOver:
                     await DiscardAsync(replication, cancellationToken);
                     LogCancelled(tenantId, moveId);
                     return await moves.CancelAsync(move, cancellationToken);
-                case "running":
+                case TenantMoveStatuses.Running:
                     try
                     {
                         await StepAsync(move, replication, copy, cancellationToken);
@@ -110,7 +110,7 @@ public sealed partial class OnlineMoveRun(
                 break;
             case TenantMovePhases.CuttingOver:
                 var ended = await grains.GetGrain<ITenantGrain>(move.TenantId).CutOverAsync(move.Id, cancellationToken);
-                if (ended is { Status: "running" })
+                if (ended is { Status: TenantMoveStatuses.Running })
                 {
                     // The target had not caught up within the pause: follow it a while longer, then try again.
                     await moves.RecordProgressAsync(move.Id, TenantMovePhases.CatchingUp, null, null, null, cancellationToken);
