@@ -11,6 +11,8 @@ namespace OrleansTenants.Api.Tests.Faults;
 /// <summary>The steps and checks the online move fault tests share.</summary>
 public sealed partial class OnlineMoveFaultTests
 {
+    private const string HeldAccountName = "Held through the cut-over";
+
     /// <summary>
     /// A silo process of its own (to be killed), a single-mode tenant with a note and an account, a shared database to
     /// move it to, and the online move asked for through that silo, so its job runs there.
@@ -28,6 +30,35 @@ public sealed partial class OnlineMoveFaultTests
         using var started = await viaDoomed.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement = new { mode = "shared", database = target.Name }, mode = "online" });
         started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
         return new DoomedSiloMove(doomed, http, tenant, before, account, target, started.Headers.Location!.ToString());
+    }
+
+    /// <summary>
+    /// Holds the move at its cut-over, which waits for the tenant's writes in flight: a write of the tenant's waits on a
+    /// lock of the source's accounts. Call it once the move is copying: while preparing, the lock would block the
+    /// publication instead. Disposing ends the lock.
+    /// </summary>
+    private async Task<HeldCutOver> HoldCutOverAsync(DoomedSiloMove run)
+    {
+        var accounts = await HeldTableLock.TakeAsync(Cluster.CatalogConnectionString, "crm.accounts", "SHARE");
+        var write = PatchHeldAccountAsync(run);
+        await accounts.WaitForWaiterAsync(Patience);
+        await PhaseAsync(run.Location, "cutting-over");
+        return new HeldCutOver(accounts, write);
+    }
+
+    private static Task<HttpResponseMessage> PatchHeldAccountAsync(DoomedSiloMove run) =>
+        run.Http.PatchAsync($"/api/tenants/{run.Tenant}/accounts/{run.Account}", JsonContent.Create(new { name = HeldAccountName }));
+
+    /// <summary>The move completed to its target, with every acknowledged write there and nothing of its replication left.</summary>
+    private async Task ShouldCompleteWithEveryWriteAsync(DoomedSiloMove run, Guid writtenDuring)
+    {
+        var move = await FollowAsync(run.Location);
+        move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
+        (await FaultHttp.GetJsonAsync(Cluster.Admin, $"/admin/tenants/{run.Tenant}")).GetProperty("placement").GetProperty("database").GetString().Should().Be(run.Target.Name);
+        (await NoteIdsAsync(run.Http, run.Tenant)).Should().BeEquivalentTo([run.Before, writtenDuring]);
+        (await FaultHttp.GetJsonAsync(run.Http, $"/api/tenants/{run.Tenant}/accounts/{run.Account}")).GetProperty("name").GetString().Should().Be(HeldAccountName);
+        await ShouldLeaveNoReplicationAsync(move);
+        await Cluster.Server.DropDatabaseAsync(run.Target.Name);
     }
 
     /// <summary>The name of the move's subscription (and slot, and publication).</summary>
@@ -132,6 +163,12 @@ public sealed partial class OnlineMoveFaultTests
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>A cut-over held by <see cref="Write"/>, which waits on <see cref="Lock"/>.</summary>
+    private sealed record HeldCutOver(HeldTableLock Lock, Task<HttpResponseMessage> Write) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Lock.DisposeAsync();
     }
 
     /// <summary>An online move whose job runs on <see cref="Silo"/>, a process the test may kill.</summary>

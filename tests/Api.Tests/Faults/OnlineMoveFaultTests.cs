@@ -95,32 +95,20 @@ public sealed partial class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture)
     public async Task A_move_whose_job_silo_is_killed_while_cutting_over_completes_with_every_acknowledged_write()
     {
         await using var run = await StartMoveOnDoomedSiloAsync("job-cutting-over", "cutover");
-        var (doomed, http, tenant, before, account, target, location) = run;
+        var (doomed, http, tenant, _, _, _, location) = run;
 
-        // Past preparing (whose publication the lock would block), a write of the tenant's waits on the source.
         await PhaseAsync(location, "copying");
-        Task<HttpResponseMessage> held;
-        await using (var accounts = await HeldTableLock.TakeAsync(Cluster.CatalogConnectionString, "crm.accounts", "SHARE"))
+        await using (var cutOver = await HoldCutOverAsync(run))
         {
-            held = http.PatchAsync($"/api/tenants/{tenant}/accounts/{account}", JsonContent.Create(new { name = "Held through the cut-over" }));
-            await accounts.WaitForWaiterAsync(Patience);
-            await PhaseAsync(location, "cutting-over");
             doomed.Signal(Signals.SigKill);
             (await PhaseAsync(location, "cutting-over")).GetProperty("status").GetString().Should().Be("running", "the held write holds the cut-over");
-            await accounts.ReleaseAsync();
+            await cutOver.Lock.ReleaseAsync();
+            await AcknowledgedAsync(cutOver.Write, () => PatchHeldAccountAsync(run));
         }
 
-        await AcknowledgedAsync(held, () => http.PatchAsync($"/api/tenants/{tenant}/accounts/{account}", JsonContent.Create(new { name = "Held through the cut-over" })));
         var during = await WriteUntilAcknowledgedAsync(http, tenant, new { body = "written after the job's silo died" });
 
-        var move = await FollowAsync(location);
-
-        move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
-        (await FaultHttp.GetJsonAsync(Cluster.Admin, $"/admin/tenants/{tenant}")).GetProperty("placement").GetProperty("database").GetString().Should().Be(target.Name);
-        (await NoteIdsAsync(http, tenant)).Should().BeEquivalentTo([before, during]);
-        (await FaultHttp.GetJsonAsync(http, $"/api/tenants/{tenant}/accounts/{account}")).GetProperty("name").GetString().Should().Be("Held through the cut-over");
-        await ShouldLeaveNoReplicationAsync(move);
-        await Cluster.Server.DropDatabaseAsync(target.Name);
+        await ShouldCompleteWithEveryWriteAsync(run, during);
     }
 
     /// <summary>
@@ -133,22 +121,18 @@ public sealed partial class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture)
     public async Task A_move_whose_job_silo_is_killed_while_catching_up_cuts_over_from_a_live_silo()
     {
         await using var run = await StartMoveOnDoomedSiloAsync("job-catching-up", "catchup");
-        var (doomed, http, tenant, before, account, target, location) = run;
+        var (doomed, http, tenant, _, _, target, location) = run;
         var subscription = await SubscriptionOfAsync(location);
 
         await PhaseAsync(location, "copying");
-        Task<HttpResponseMessage> held;
-        await using (var accounts = await HeldTableLock.TakeAsync(Cluster.CatalogConnectionString, "crm.accounts", "SHARE"))
+        await using (var cutOver = await HoldCutOverAsync(run))
         {
-            held = http.PatchAsync($"/api/tenants/{tenant}/accounts/{account}", JsonContent.Create(new { name = "Held through the cut-over" }));
-            await accounts.WaitForWaiterAsync(Patience);
-            await PhaseAsync(location, "cutting-over");
             await SuperuserAsync($"ALTER SUBSCRIPTION \"{subscription}\" DISABLE", target.Name);
             await SuperuserAsync("SELECT pg_logical_emit_message(false, 'orleans-tenants-test', repeat('x', 9 * 1024 * 1024))", Cluster.CatalogDatabase);
-            await accounts.ReleaseAsync();
+            await cutOver.Lock.ReleaseAsync();
+            await AcknowledgedAsync(cutOver.Write, () => PatchHeldAccountAsync(run));
         }
 
-        await AcknowledgedAsync(held, () => http.PatchAsync($"/api/tenants/{tenant}/accounts/{account}", JsonContent.Create(new { name = "Held through the cut-over" })));
         await FaultHttp.EventuallyAsync(
             () => Cluster.Admin.GetFromJsonAsync<JsonElement>(location),
             m => m.GetProperty("phase").GetString() == "catching-up" && m.GetProperty("lagBytes") is { ValueKind: JsonValueKind.Number } lag && lag.GetInt64() > 8 * 1024 * 1024,
@@ -159,14 +143,7 @@ public sealed partial class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture)
         (await PhaseAsync(location, "catching-up")).GetProperty("status").GetString().Should().Be("running", "the lag holds it");
         await SuperuserAsync($"ALTER SUBSCRIPTION \"{subscription}\" ENABLE", target.Name);
 
-        var move = await FollowAsync(location);
-
-        move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
-        (await FaultHttp.GetJsonAsync(Cluster.Admin, $"/admin/tenants/{tenant}")).GetProperty("placement").GetProperty("database").GetString().Should().Be(target.Name);
-        (await NoteIdsAsync(http, tenant)).Should().BeEquivalentTo([before, during]);
-        (await FaultHttp.GetJsonAsync(http, $"/api/tenants/{tenant}/accounts/{account}")).GetProperty("name").GetString().Should().Be("Held through the cut-over");
-        await ShouldLeaveNoReplicationAsync(move);
-        await Cluster.Server.DropDatabaseAsync(target.Name);
+        await ShouldCompleteWithEveryWriteAsync(run, during);
     }
 
     /// <summary>
@@ -179,18 +156,15 @@ public sealed partial class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture)
     public async Task A_move_whose_job_silo_is_killed_while_cleaning_up_is_cleaned_up_on_a_live_silo()
     {
         await using var run = await StartMoveOnDoomedSiloAsync("job-cleaning-up", "cleanup");
-        var (doomed, http, tenant, before, account, target, location) = run;
+        var (doomed, http, tenant, _, _, _, location) = run;
 
         await PhaseAsync(location, "copying");
-        Task<HttpResponseMessage> held;
         await using (var notes = await HeldTableLock.TakeAsync(Cluster.CatalogConnectionString, "crm.notes", "SHARE"))
         {
-            await using (var accounts = await HeldTableLock.TakeAsync(Cluster.CatalogConnectionString, "crm.accounts", "SHARE"))
+        await using (var cutOver = await HoldCutOverAsync(run))
             {
-                held = http.PatchAsync($"/api/tenants/{tenant}/accounts/{account}", JsonContent.Create(new { name = "Held through the cut-over" }));
-                await accounts.WaitForWaiterAsync(Patience);
-                await PhaseAsync(location, "cutting-over");
-                await accounts.ReleaseAsync();
+                await cutOver.Lock.ReleaseAsync();
+                await AcknowledgedAsync(cutOver.Write, () => PatchHeldAccountAsync(run));
             }
 
             (await PhaseAsync(location, "cleaning-up")).GetProperty("status").GetString().Should().Be("completed");
@@ -199,17 +173,11 @@ public sealed partial class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture)
             await notes.ReleaseAsync();
         }
 
-        await AcknowledgedAsync(held, () => http.PatchAsync($"/api/tenants/{tenant}/accounts/{account}", JsonContent.Create(new { name = "Held through the cut-over" })));
         var during = await WriteUntilAcknowledgedAsync(http, tenant, new { body = "written after the job's silo died" });
 
-        var move = await FollowAsync(location);
-
-        move.GetProperty("status").GetString().Should().Be("completed", move.ToString());
-        (await NoteIdsAsync(http, tenant)).Should().BeEquivalentTo([before, during]);
-        await ShouldLeaveNoReplicationAsync(move);
+        await ShouldCompleteWithEveryWriteAsync(run, during);
         (await SuperuserScalarAsync($"SELECT (SELECT count(*) FROM crm.notes WHERE tenant_id = '{tenant}') + (SELECT count(*) FROM crm.accounts WHERE tenant_id = '{tenant}')", Cluster.CatalogDatabase))
             .Should().Be(0, "the source keeps none of the tenant's rows");
-        await Cluster.Server.DropDatabaseAsync(target.Name);
     }
 
     [Fact]
@@ -223,7 +191,7 @@ public sealed partial class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture)
         using var started = await Cluster.Admin.PostAsJsonAsync($"/admin/tenants/{tenant}/moves", new { placement = new { mode = "shared", database = target.Name }, mode = "online" });
         started.StatusCode.Should().Be(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
         var location = started.Headers.Location!.ToString();
-        var subscription = $"ot_move_{(await Cluster.Admin.GetFromJsonAsync<JsonElement>(location)).GetProperty("id").GetGuid():N}";
+        var subscription = await SubscriptionOfAsync(location);
         await PhaseAsync(location, "copying");
         // The copy stops for good (as with a target whose replication workers are all taken).
         await SuperuserAsync($"ALTER SUBSCRIPTION \"{subscription}\" DISABLE", target.Name);
