@@ -161,7 +161,7 @@ public sealed partial class OnlineMoveFaultTests(OnlineMoveFaultCluster fixture)
         await PhaseAsync(location, "copying");
         await using (var notes = await HeldTableLock.TakeAsync(Cluster.CatalogConnectionString, "crm.notes", "SHARE"))
         {
-        await using (var cutOver = await HoldCutOverAsync(run))
+            await using (var cutOver = await HoldCutOverAsync(run))
             {
                 await cutOver.Lock.ReleaseAsync();
                 await AcknowledgedAsync(cutOver.Write, () => PatchHeldAccountAsync(run));
