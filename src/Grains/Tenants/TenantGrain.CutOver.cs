@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Npgsql;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Moves;
 using OrleansTenants.Grains.Moves.Online;
