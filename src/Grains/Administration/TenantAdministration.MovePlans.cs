@@ -40,21 +40,9 @@ public sealed partial class TenantAdministration
     /// <summary>The server a dedicated database would be set up on, checked as <see cref="CreateDedicatedDatabaseAsync"/> checks it.</summary>
     private string PlannedDedicatedServer(string tenantId, TenantPlacementRequest placement)
     {
-        if (placement.CreateDatabase == true)
-        {
-            if (("tenant_" + tenantId).Length > MaxPhysicalNameLength)
-            {
-                throw new AdminRequestException("id", $"at most {MaxPhysicalNameLength - "tenant_".Length} characters with createDatabase: its database is named tenant_<id>");
-            }
-
-            return AdminConnectionString;
-        }
-
-        if ($"tenant-{tenantId}".Length > MaxCatalogNameLength)
-        {
-            throw new AdminRequestException("id", $"at most {MaxCatalogNameLength - "tenant-".Length} characters for a dedicated tenant: its database is registered as tenant-<id>");
-        }
-
-        return AdminValidation.ValidSettings(placement.ConnectionString, placement.Replicas, "placement.connectionString").ConnectionString;
+        RequireDedicatedNameFits(tenantId, placement);
+        return placement.CreateDatabase == true
+            ? AdminConnectionString
+            : AdminValidation.ValidSettings(placement.ConnectionString, placement.Replicas, "placement.connectionString").ConnectionString;
     }
 }

@@ -194,15 +194,10 @@ public sealed partial class TenantAdministration(
     private async Task<(string Name, string? Provisioned)> CreateDedicatedDatabaseAsync(
         string tenantId, TenantPlacementRequest placement, string actor, CancellationToken cancellationToken)
     {
-        var name = $"tenant-{tenantId}";
+        var name = RequireDedicatedNameFits(tenantId, placement);
         if (placement.CreateDatabase == true)
         {
             var physical = "tenant_" + tenantId.Replace('-', '_');
-            if (physical.Length > MaxPhysicalNameLength)
-            {
-                throw new AdminRequestException("id", $"at most {MaxPhysicalNameLength - "tenant_".Length} characters with createDatabase: its database is named tenant_<id>");
-            }
-
             var provisioned = await provisioner.CreateAsync(AdminConnectionString, physical, cancellationToken);
             try
             {
@@ -221,11 +216,6 @@ public sealed partial class TenantAdministration(
             return (name, physical);
         }
 
-        if (name.Length > MaxCatalogNameLength)
-        {
-            throw new AdminRequestException("id", $"at most {MaxCatalogNameLength - "tenant-".Length} characters for a dedicated tenant: its database is registered as tenant-<id>");
-        }
-
         var settings = AdminValidation.ValidSettings(placement.ConnectionString, placement.Replicas, "placement.connectionString");
         var migration = placement.MigrationConnectionString is null
             ? null
@@ -234,6 +224,23 @@ public sealed partial class TenantAdministration(
         await ApplyTenantSchemaAsync(migration ?? settings.ConnectionString, migration is null ? "placement.connectionString" : "placement.migrationConnectionString", cancellationToken);
         await databases.RegisterAsync(new DatabaseRegistration(name, DatabaseKinds.Dedicated, settings, migration), actor, cancellationToken);
         return (name, null);
+    }
+
+    /// <summary>
+    /// The catalog name of the tenant's dedicated database, <c>tenant-&lt;id&gt;</c>, refused when it (or, when the platform
+    /// creates the database, its physical name <c>tenant_&lt;id&gt;</c>) would be too long.
+    /// </summary>
+    private static string RequireDedicatedNameFits(string tenantId, TenantPlacementRequest placement)
+    {
+        if (placement.CreateDatabase == true && ("tenant_" + tenantId).Length > MaxPhysicalNameLength)
+        {
+            throw new AdminRequestException("id", $"at most {MaxPhysicalNameLength - "tenant_".Length} characters with createDatabase: its database is named tenant_<id>");
+        }
+
+        var name = $"tenant-{tenantId}";
+        return name.Length > MaxCatalogNameLength
+            ? throw new AdminRequestException("id", $"at most {MaxCatalogNameLength - "tenant-".Length} characters for a dedicated tenant: its database is registered as tenant-<id>")
+            : name;
     }
 
     private string AdminConnectionString => catalogOptions.Value.RequiredConnectionString;
