@@ -62,6 +62,23 @@ public sealed class MovePlanTests(PlacementModesFixture fixture) : IClassFixture
         online.GetProperty("rows").GetInt64().Should().Be(0);
     }
 
+    [Fact]
+    public async Task A_dedicated_target_whose_database_name_would_be_too_long_is_refused_by_the_plan_and_the_move_alike()
+    {
+        var tenant = $"long-{Guid.NewGuid():N}-{new string('x', 20)}";
+        await Cluster.CreateTenantAsync(tenant, new { mode = "shared", database = "shared-one" });
+
+        foreach (var path in new[] { "moves/plan", "moves" })
+        {
+            using var created = await Cluster.Admin.PostAsJsonAsync($"/admin/tenants/{tenant}/{path}", new { placement = new { mode = "dedicated", createDatabase = true } });
+            var problem = await created.Content.ReadAsStringAsync();
+            created.StatusCode.Should().Be(HttpStatusCode.BadRequest, $"{path}: {problem}");
+            ApiCluster.Json(problem).GetProperty("errors").GetProperty("id")[0].GetString().Should().Be("at most 41 characters with createDatabase: its database is named tenant_<id>");
+        }
+
+        (await Cluster.Admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant}/moves")).GetArrayLength().Should().Be(0);
+    }
+
     private async Task<JsonElement> PlanAsync(string tenant, object body)
     {
         using var response = await Cluster.Admin.PostAsJsonAsync($"/admin/tenants/{tenant}/moves/plan", body);
