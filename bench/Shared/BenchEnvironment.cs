@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using OrleansTenants.Grains.Provisioning;
+using OrleansTenants.Catalog.Provisioning;
 using OrleansTenants.Postgres.Embedded;
 using OrleansTenants.Silo;
 
@@ -13,7 +13,7 @@ namespace OrleansTenants.Bench;
 /// <summary>A throwaway PostgreSQL, a silo on it (co-hosted API), and a shared tenant database registered through the admin API.</summary>
 internal sealed class BenchEnvironment : IAsyncDisposable
 {
-    private const string AdminKey = "bench-admin-key";
+    private const string AdminKey = "bench-admin-key-0123456789";
     private readonly string _root;
 
     private BenchEnvironment(string root, EmbeddedPostgres server, SiloApplication silo, HttpClient admin, string sharedAppConnection)

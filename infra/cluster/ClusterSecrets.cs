@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using OrleansTenants.Grains.Secrets;
+using OrleansTenants.Catalog.Secrets;
 
 namespace OrleansTenants.ClusterLauncher;
 

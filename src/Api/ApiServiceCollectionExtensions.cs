@@ -1,8 +1,10 @@
+using Microsoft.Extensions.Options;
 using OrleansTenants.Api.Admin;
 using OrleansTenants.Api.Cluster;
 using OrleansTenants.Api.Health;
 using OrleansTenants.Api.Http;
 using OrleansTenants.Api.Tenants;
+using OrleansTenants.Catalog;
 using OrleansTenants.Grains;
 
 namespace OrleansTenants.Api;
@@ -13,15 +15,20 @@ public static class ApiServiceCollectionExtensions
     public static IServiceCollection AddTenantApi(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddTenantCatalog(configuration);
-        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName));
-        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.SectionName));
+        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
         services.AddSingleton<JsonBody>();
         services.AddSingleton<AdminKeyFilter>();
         services.AddSingleton<AdminErrorFilter>();
+        services.AddSingleton<CrmRequestFilter>();
+        services.AddSingleton<TenantKeyRefusal>();
         services.AddSingleton<ClusterOverview>();
         services.AddSingleton<OrleansMetrics>();
         services.AddHostedService(sp => sp.GetRequiredService<OrleansMetrics>());
         services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default));
         services.AddExceptionHandler<ClusterUnavailableExceptionHandler>();
         services.AddOpenApi(options => options.AddDocumentTransformer<CrmOpenApiSchemas>());
         services.AddHealthChecks().AddCheck<CatalogHealthCheck>("catalog", tags: [HealthApi.ReadinessTag]);

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using OrleansTenants.Grains.Schema;
+using OrleansTenants.Catalog.Schema;
+using OrleansTenants.Catalog.Secrets;
 
 namespace OrleansTenants.Cli;
 

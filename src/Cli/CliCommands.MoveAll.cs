@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using OrleansTenants.Abstractions.Administration;
+using OrleansTenants.Abstractions.Catalog;
+using OrleansTenants.Abstractions.Moves;
 using OrleansTenants.Cli.MoveAll;
-using OrleansTenants.Grains.Administration;
-using OrleansTenants.Grains.Catalog;
-using OrleansTenants.Grains.Moves;
 using Spectre.Console;
 
 namespace OrleansTenants.Cli;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using OrleansTenants.Grains.Administration;
-using OrleansTenants.Grains.Moves;
+using OrleansTenants.Abstractions.Administration;
+using OrleansTenants.Abstractions.Moves;
 
 namespace OrleansTenants.Cli;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using OrleansTenants.Grains.Administration;
+using OrleansTenants.Abstractions.Administration;
 
 namespace OrleansTenants.Cli;
 

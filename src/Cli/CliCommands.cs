@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OrleansTenants.Cli.AdminApi;
 
 namespace OrleansTenants.Cli;
 

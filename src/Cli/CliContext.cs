@@ -1,4 +1,5 @@
 using System.Collections;
+using OrleansTenants.Catalog.Secrets;
 
 namespace OrleansTenants.Cli;
 

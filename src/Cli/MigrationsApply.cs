@@ -4,9 +4,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using OrleansTenants.Grains;
-using OrleansTenants.Grains.Schema;
-using OrleansTenants.Grains.Secrets;
+using OrleansTenants.Catalog;
+using OrleansTenants.Catalog.Schema;
+using OrleansTenants.Catalog.Secrets;
+using OrleansTenants.Catalog.Store;
+using OrleansTenants.Cli.AdminApi;
 using OrleansTenants.Postgres.Migrations;
 
 namespace OrleansTenants.Cli;
@@ -22,7 +24,7 @@ internal static class MigrationsApply
     public static async Task<int> RunAsync(CliContext context, string? catalogOption, bool json, CancellationToken ct)
     {
         var configuration = BuildConfiguration(context, catalogOption);
-        if (string.IsNullOrWhiteSpace(configuration.GetConnectionString("Catalog")))
+        if (string.IsNullOrWhiteSpace(configuration.GetConnectionString(CatalogOptions.ConnectionStringName)))
         {
             await context.Error.WriteLineAsync("error: no catalog database: pass --catalog <connection string> or set ConnectionStrings__Catalog.");
             return 1;
@@ -92,7 +94,7 @@ internal static class MigrationsApply
             .ToDictionary(v => v.Key.Replace("__", ":", StringComparison.Ordinal), v => v.Value, StringComparer.OrdinalIgnoreCase);
         if (!string.IsNullOrWhiteSpace(catalogOption))
         {
-            settings["ConnectionStrings:Catalog"] = catalogOption;
+            settings[$"ConnectionStrings:{CatalogOptions.ConnectionStringName}"] = catalogOption;
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();

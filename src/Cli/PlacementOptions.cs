@@ -1,5 +1,5 @@
 using System.CommandLine;
-using OrleansTenants.Grains.Administration;
+using OrleansTenants.Abstractions.Administration;
 
 namespace OrleansTenants.Cli;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OrleansTenants.Postgres.Embedded;
 
 namespace OrleansTenants.Cli;
 

@@ -1,7 +1,7 @@
 using Npgsql;
 using OrleansTenants.Api.Cluster;
-using OrleansTenants.Grains.Provisioning;
-using OrleansTenants.Grains.Schema;
+using OrleansTenants.Catalog.Provisioning;
+using OrleansTenants.Catalog.Schema;
 using OrleansTenants.Postgres.Migrations;
 using OrleansTenants.Silo.Cluster;
 using OrleansTenants.Silo.Embedded;
@@ -13,7 +13,7 @@ namespace OrleansTenants.Silo;
 /// and queries, which its providers need before they start), set up single mode's database, seed the demo in the
 /// embedded default, then bring every tenant database the catalog knows to the latest tenant schema.
 /// </summary>
-public sealed class CatalogStartup(
+public sealed partial class CatalogStartup(
     SchemaMigrator migrator,
     MigrationRunner runner,
     IConfiguration configuration,
@@ -25,12 +25,12 @@ public sealed class CatalogStartup(
     public async Task<DemoBanner?> RunAsync(EmbeddedCatalog? embedded, CancellationToken cancellationToken)
     {
         var applied = await migrator.ApplyCatalogAsync(cancellationToken);
-        logger.LogInformation("Catalog schema current ({Applied} migration(s) applied now)", applied.Count);
+        LogCatalogSchemaCurrent(logger, applied.Count);
 
         await using (var cluster = NpgsqlDataSource.Create(ClusterDatabase.ConnectionString(configuration)))
         {
             var clusterApplied = await runner.ApplyAsync(cluster, ClusterSchema.Migrations, cancellationToken);
-            logger.LogInformation("Cluster schema current ({Applied} migration(s) applied now)", clusterApplied.Count);
+            LogClusterSchemaCurrent(logger, clusterApplied.Count);
         }
 
         await singleMode.EnsureAsync(cancellationToken);
@@ -39,9 +39,18 @@ public sealed class CatalogStartup(
         var failures = await migrator.ApplyTenantDatabasesAsync(cancellationToken);
         if (failures.Count > 0)
         {
-            logger.LogWarning("{Count} tenant database(s) could not be migrated; their tenants stay unavailable until fixed", failures.Count);
+            LogTenantDatabasesNotMigrated(logger, failures.Count);
         }
 
         return banner;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Catalog schema current ({Applied} migration(s) applied now)")]
+    private static partial void LogCatalogSchemaCurrent(ILogger logger, int applied);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster schema current ({Applied} migration(s) applied now)")]
+    private static partial void LogClusterSchemaCurrent(ILogger logger, int applied);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} tenant database(s) could not be migrated; their tenants stay unavailable until fixed")]
+    private static partial void LogTenantDatabasesNotMigrated(ILogger logger, int count);
 }

@@ -2,7 +2,7 @@ using System.Net;
 using FluentAssertions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using OrleansTenants.Grains.Provisioning;
+using OrleansTenants.Catalog.Provisioning;
 using Xunit;
 
 namespace OrleansTenants.Api.Tests;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using FluentAssertions;
-using OrleansTenants.Grains.Crm;
+using OrleansTenants.Crm;
 using Xunit;
 
 namespace OrleansTenants.Api.Tests;
@@ -36,5 +36,32 @@ public sealed class OpenApiTests(ApiCluster cluster) : IClassFixture<ApiCluster>
         reference.GetProperty("x-references").GetString().Should().Be("accounts");
         reference.GetProperty("x-filterable").GetBoolean().Should().BeTrue();
         schemas.GetProperty("accounts").GetProperty("properties").GetProperty("id").GetProperty("readOnly").ValueKind.Should().Be(JsonValueKind.True);
+    }
+
+    [Fact]
+    public async Task Every_admin_operation_documents_its_success_body_and_its_problems()
+    {
+        using var response = await cluster.Silos[0].GetAsync("/openapi/v1.json");
+        var document = ApiCluster.Json(await response.Content.ReadAsStringAsync());
+
+        var operations = document.GetProperty("paths").EnumerateObject()
+            .Where(path => path.Name.StartsWith("/admin/", StringComparison.Ordinal))
+            .SelectMany(path => path.Value.EnumerateObject().Select(operation => (Name: $"{operation.Name.ToUpperInvariant()} {path.Name}", operation.Value)))
+            .ToList();
+        operations.Should().HaveCountGreaterThanOrEqualTo(20);
+        foreach (var (name, operation) in operations)
+        {
+            operation.GetProperty("operationId").GetString().Should().NotBeNullOrEmpty(name);
+            operation.GetProperty("summary").GetString().Should().NotBeNullOrEmpty(name);
+            var responses = operation.GetProperty("responses").EnumerateObject().ToDictionary(r => r.Name, r => r.Value);
+            var success = responses.Where(r => r.Key.StartsWith('2')).Should().ContainSingle(name).Subject;
+            if (success.Key != "204")
+            {
+                success.Value.GetProperty("content").GetProperty("application/json").GetProperty("schema").EnumerateObject().Should().NotBeEmpty(name);
+            }
+
+            responses.Should().ContainKey("401", name);
+            responses["401"].GetProperty("content").TryGetProperty("application/problem+json", out _).Should().BeTrue(name);
+        }
     }
 }

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using OrleansTenants.Grains.Catalog;
-using OrleansTenants.Grains.Provisioning;
+using OrleansTenants.Catalog.Provisioning;
+using OrleansTenants.Catalog.Store;
 using OrleansTenants.Silo;
 using OrleansTenants.TestSupport;
 using Xunit;

@@ -1,4 +1,5 @@
 using FluentAssertions;
+using OrleansTenants.Grains.Tenants;
 using OrleansTenants.LoadTester.Monitoring;
 using OrleansTenants.LoadTester.Reporting;
 using OrleansTenants.LoadTester.Scenarios;

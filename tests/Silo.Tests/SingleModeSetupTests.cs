@@ -6,8 +6,8 @@ using System.Text.Json;
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using OrleansTenants.Grains.Catalog;
-using OrleansTenants.Grains.Provisioning;
+using OrleansTenants.Catalog.Provisioning;
+using OrleansTenants.Catalog.Store;
 using OrleansTenants.TestSupport;
 using Xunit;
 

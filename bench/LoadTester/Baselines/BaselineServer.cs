@@ -1,16 +1,17 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using OrleansTenants.Grains.Catalog;
-using OrleansTenants.Grains.Crm;
-using OrleansTenants.Grains.Secrets;
+using OrleansTenants.Abstractions.Crm;
+using OrleansTenants.Catalog.Secrets;
+using OrleansTenants.Catalog.Store;
+using OrleansTenants.Crm;
 using OrleansTenants.Grains.Tenants;
 
 namespace OrleansTenants.LoadTester.Baselines;
@@ -39,7 +40,7 @@ internal static class BaselineServer
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls(urls);
-        var catalogConnectionString = builder.Configuration.GetConnectionString("Catalog")
+        var catalogConnectionString = builder.Configuration.GetConnectionString(CatalogOptions.ConnectionStringName)
             ?? throw new InvalidOperationException("Set ConnectionStrings__Catalog.");
         var encryption = new EncryptionOptions();
         builder.Configuration.GetSection(EncryptionOptions.SectionName).Bind(encryption);

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Npgsql;
-using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Catalog.Store;
 using OrleansTenants.Grains.Tenants;
 
 namespace OrleansTenants.LoadTester.Baselines;

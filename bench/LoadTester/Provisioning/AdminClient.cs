@@ -3,8 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using OrleansTenants.Grains.Administration;
-using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Abstractions.Administration;
+using OrleansTenants.Catalog.Store;
 
 namespace OrleansTenants.LoadTester.Provisioning;
 

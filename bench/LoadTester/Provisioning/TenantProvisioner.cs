@@ -1,11 +1,12 @@
-using OrleansTenants.Grains.Administration;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Npgsql;
+using OrleansTenants.Abstractions.Administration;
+using OrleansTenants.Abstractions.Catalog;
+using OrleansTenants.Catalog.Provisioning;
+using OrleansTenants.Catalog.Store;
 using OrleansTenants.ClusterLauncher;
-using OrleansTenants.Grains.Catalog;
-using OrleansTenants.Grains.Provisioning;
 using OrleansTenants.LoadTester.Reporting;
 using OrleansTenants.LoadTester.Workload;
 

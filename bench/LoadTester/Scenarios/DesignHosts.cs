@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using OrleansTenants.Abstractions.Administration;
+using OrleansTenants.Catalog.Store;
 using OrleansTenants.ClusterLauncher;
-using OrleansTenants.Grains.Administration;
-using OrleansTenants.Grains.Catalog;
 using OrleansTenants.LoadTester.Baselines;
 using OrleansTenants.LoadTester.Monitoring;
 using OrleansTenants.LoadTester.Provisioning;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Npgsql;
-using OrleansTenants.Grains.Catalog;
-using OrleansTenants.Grains.Provisioning;
+using OrleansTenants.Catalog.Provisioning;
+using OrleansTenants.Catalog.Store;
 using OrleansTenants.LoadTester.Monitoring;
 using OrleansTenants.LoadTester.Workload;
 

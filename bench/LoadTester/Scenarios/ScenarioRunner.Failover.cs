@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using OrleansTenants.LoadTester.Reporting;
 using OrleansTenants.LoadTester.Workload;
+using OrleansTenants.Postgres.Embedded;
 
 namespace OrleansTenants.LoadTester.Scenarios;
 

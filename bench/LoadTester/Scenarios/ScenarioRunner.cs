@@ -4,6 +4,7 @@ using Npgsql;
 using OrleansTenants.LoadTester.Monitoring;
 using OrleansTenants.LoadTester.Reporting;
 using OrleansTenants.LoadTester.Workload;
+using OrleansTenants.Postgres.Embedded;
 
 namespace OrleansTenants.LoadTester.Scenarios;
 

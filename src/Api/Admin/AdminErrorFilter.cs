@@ -1,4 +1,5 @@
 using Npgsql;
+using OrleansTenants.Abstractions.Administration;
 using OrleansTenants.Api.Http;
 using OrleansTenants.Grains.Administration;
 

@@ -1,11 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using OrleansTenants.Abstractions.Administration;
+using OrleansTenants.Abstractions.Moves;
+using OrleansTenants.Abstractions.Tenants;
+using OrleansTenants.Catalog.Schema;
+using OrleansTenants.Catalog.Store;
 using OrleansTenants.Grains.Administration;
-using OrleansTenants.Grains.Catalog;
 using OrleansTenants.Grains.Moves;
 using OrleansTenants.Grains.Tenants;
 using OrleansTenants.Postgres.Migrations;
-using OrleansTenants.Grains.Schema;
 
 namespace OrleansTenants.Api.Admin;
 

@@ -1,4 +1,5 @@
 using Npgsql;
+using OrleansTenants.Catalog.Store;
 
 namespace OrleansTenants.Api.Cluster;
 
@@ -15,7 +16,7 @@ public static class ClusterDatabase
     {
         var configured = configuration["Orleans:ClusteringConnectionString"] is { Length: > 0 } own
             ? own
-            : configuration.GetConnectionString("Catalog")
+            : configuration.GetConnectionString(CatalogOptions.ConnectionStringName)
                 ?? throw new InvalidOperationException("Set ConnectionStrings__Catalog (or Orleans__ClusteringConnectionString): the cluster's membership lives in a PostgreSQL database.");
         return new NpgsqlConnectionStringBuilder(configured) { SearchPath = "orleans", ApplicationName = "orleans-tenants:cluster" }.ConnectionString;
     }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
-using OrleansTenants.Grains.Catalog;
-using OrleansTenants.Grains.Schema;
+using OrleansTenants.Catalog.Schema;
+using OrleansTenants.Catalog.Store;
 using OrleansTenants.Postgres.Migrations;
 
 namespace OrleansTenants.Api.Health;

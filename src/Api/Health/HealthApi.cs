@@ -23,7 +23,7 @@ public static class HealthApi
         var body = new HealthResponse(
             report.Status.ToString().ToLowerInvariant(),
             report.Entries.ToDictionary(e => e.Key, e => new HealthEntry(e.Value.Status.ToString().ToLowerInvariant(), e.Value.Description)));
-        return JsonSerializer.SerializeAsync(context.Response.Body, body, ApiJsonContext.Default.HealthResponse, context.RequestAborted);
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, HealthJsonContext.Default.HealthResponse, context.RequestAborted);
     }
 }
 

@@ -9,7 +9,7 @@ namespace OrleansTenants.Api.Http;
 /// reachable) is the cluster's temporary state, not a server bug: 503 problem with Retry-After, for every
 /// endpoint. Orleans' messages name internal silo addresses, so only a generic detail goes out.
 /// </summary>
-public sealed class ClusterUnavailableExceptionHandler(IProblemDetailsService problems, ILogger<ClusterUnavailableExceptionHandler> logger) : IExceptionHandler
+public sealed partial class ClusterUnavailableExceptionHandler(IProblemDetailsService problems, ILogger<ClusterUnavailableExceptionHandler> logger) : IExceptionHandler
 {
     private const int RetryAfterSeconds = 1;
 
@@ -21,8 +21,7 @@ public sealed class ClusterUnavailableExceptionHandler(IProblemDetailsService pr
             return false;
         }
 
-        logger.LogWarning("{Method} {Path}: the grain call got no answer ({Reason}); answered 503.",
-            httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name);
+        LogNoAnswer(logger, httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name);
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         return await problems.TryWriteAsync(new ProblemDetailsContext
@@ -45,4 +44,7 @@ public sealed class ClusterUnavailableExceptionHandler(IProblemDetailsService pr
             "The silo serving this tenant stopped answering; the change may or may not have been applied. Retry with the same Idempotency-Key to apply it exactly once.",
         _ => "The silo serving this tenant stopped answering; the change may or may not have been applied. Repeating it is safe.",
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path}: the grain call got no answer ({Reason}); answered 503.")]
+    private static partial void LogNoAnswer(ILogger logger, string method, PathString path, string reason);
 }

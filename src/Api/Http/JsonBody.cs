@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace OrleansTenants.Api.Http;
@@ -7,7 +8,7 @@ namespace OrleansTenants.Api.Http;
 public sealed class JsonBody(IOptions<ApiOptions> options)
 {
     /// <summary>The body parsed, for handlers that read it here.</summary>
-    public async Task<(JsonDocument? Document, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    public async Task<(JsonDocument? Document, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var (body, problem) = await ReadBufferAsync(request, cancellationToken);
         if (body is null)
@@ -26,7 +27,7 @@ public sealed class JsonBody(IOptions<ApiOptions> options)
     }
 
     /// <summary>The body as the client sent it, checked to be one well-formed JSON value: for handlers that pass it on (to a grain).</summary>
-    public async Task<(byte[]? Json, IResult? Problem)> ReadBytesAsync(HttpRequest request, CancellationToken cancellationToken)
+    public async Task<(byte[]? Json, ProblemHttpResult? Problem)> ReadBytesAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var (body, problem) = await ReadBufferAsync(request, cancellationToken);
         if (body is null)
@@ -49,7 +50,7 @@ public sealed class JsonBody(IOptions<ApiOptions> options)
         return (body, null);
     }
 
-    private async Task<(byte[]? Body, IResult? Problem)> ReadBufferAsync(HttpRequest request, CancellationToken cancellationToken)
+    private async Task<(byte[]? Body, ProblemHttpResult? Problem)> ReadBufferAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var limit = options.Value.MaxBodyBytes;
         if (request.ContentLength > limit)
@@ -76,5 +77,5 @@ public sealed class JsonBody(IOptions<ApiOptions> options)
             : (buffer.ToArray(), null);
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Malformed(JsonException ex) => ApiProblems.BadRequest($"The request body is not valid JSON: {ex.Message}");
+    private static ProblemHttpResult Malformed(JsonException ex) => ApiProblems.BadRequest($"The request body is not valid JSON: {ex.Message}");
 }

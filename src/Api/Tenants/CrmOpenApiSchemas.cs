@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
-using OrleansTenants.Grains.Crm;
+using OrleansTenants.Crm;
 
 namespace OrleansTenants.Api.Tenants;
 

@@ -1,13 +1,12 @@
+using OrleansTenants.Abstractions.Tenants;
 using OrleansTenants.Api.Http;
-using OrleansTenants.Grains.Catalog;
-using OrleansTenants.Grains.Tenants;
 
 namespace OrleansTenants.Api.Tenants;
 
 /// <summary>Maps a tenant grain's answer to HTTP: bodies pass through as the grain wrote them.</summary>
 internal static class TenantHttpResults
 {
-    public static async Task<IResult> ToHttpAsync(TenantResult result, HttpContext context, string tenantId, string resource, ApiKeyCatalog keys)
+    public static async Task<IResult> ToHttpAsync(TenantResult result, HttpContext context, CrmCall call, TenantKeyRefusal refusal)
     {
         switch (result.Outcome)
         {
@@ -19,7 +18,7 @@ internal static class TenantHttpResults
                     context.Response.Headers["Idempotent-Replayed"] = "true";
                 }
 
-                context.Response.Headers.Location = $"/api/tenants/{tenantId}/{resource}/{result.Id}";
+                context.Response.Headers.Location = $"/api/tenants/{call.TenantId}/{call.Resource}/{result.Id}";
                 return new JsonBytesResult(result.Json!, StatusCodes.Status201Created);
             case TenantOutcome.Deleted:
                 return TypedResults.NoContent();
@@ -40,20 +39,7 @@ internal static class TenantHttpResults
                 context.Response.Headers.RetryAfter = (result.RetryAfterSeconds ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "Tenant database unavailable", result.Detail ?? "The tenant's database is unreachable.");
             default:
-                return await UnauthorizedAsync(context, tenantId, keys);
+                return await refusal.ExplainAsync(context, call.TenantId);
         }
-    }
-
-    /// <summary>The grain does not know the key: a key of another tenant is 403, anything else 401. Never data.</summary>
-    private static async Task<IResult> UnauthorizedAsync(HttpContext context, string tenantId, ApiKeyCatalog keys)
-    {
-        var owner = BearerToken.From(context.Request) is { } key ? await keys.FindTenantAsync(key, context.RequestAborted) : null;
-        if (owner is not null && owner != tenantId)
-        {
-            return ApiProblems.Forbidden("This API key belongs to another tenant.");
-        }
-
-        context.Response.Headers.WWWAuthenticate = "Bearer";
-        return ApiProblems.Unauthorized("The API key is not valid for this tenant.");
     }
 }

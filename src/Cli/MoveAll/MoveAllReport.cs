@@ -1,5 +1,5 @@
-using OrleansTenants.Grains.Administration;
-using OrleansTenants.Grains.Moves;
+using OrleansTenants.Abstractions.Administration;
+using OrleansTenants.Abstractions.Moves;
 
 namespace OrleansTenants.Cli.MoveAll;
 

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using OrleansTenants.Grains.Administration;
-using OrleansTenants.Grains.Moves;
+using OrleansTenants.Abstractions.Administration;
+using OrleansTenants.Abstractions.Moves;
+using OrleansTenants.Cli.AdminApi;
 using Spectre.Console;
 
 namespace OrleansTenants.Cli.MoveAll;

@@ -1,4 +1,4 @@
-using OrleansTenants.Grains.Administration;
+using OrleansTenants.Abstractions.Administration;
 
 namespace OrleansTenants.Cli.MoveAll;
 

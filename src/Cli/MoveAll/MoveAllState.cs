@@ -2,7 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using OrleansTenants.Grains.Administration;
+using OrleansTenants.Abstractions.Administration;
+using OrleansTenants.Abstractions.Moves;
 
 namespace OrleansTenants.Cli.MoveAll;
 
@@ -112,5 +113,5 @@ internal sealed record MoveAllIdentity(MoveAllSelector Selector, TenantPlacement
 [JsonSerializable(typeof(MoveAllState))]
 [JsonSerializable(typeof(MoveAllIdentity))]
 [JsonSerializable(typeof(MoveAllReport))]
-[JsonSerializable(typeof(List<Grains.Moves.TenantMovePlan>))]
+[JsonSerializable(typeof(List<TenantMovePlan>))]
 internal sealed partial class MoveAllJsonContext : JsonSerializerContext;

@@ -1,6 +1,7 @@
-using OrleansTenants.Grains.Administration;
-using OrleansTenants.Grains.Catalog;
-using OrleansTenants.Grains.Provisioning;
+using OrleansTenants.Abstractions.Administration;
+using OrleansTenants.Abstractions.Catalog;
+using OrleansTenants.Catalog.Provisioning;
+using OrleansTenants.Catalog.Store;
 
 namespace OrleansTenants.Cli.MoveAll;
 

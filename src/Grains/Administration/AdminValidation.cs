@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Npgsql;
-using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Abstractions.Administration;
+using OrleansTenants.Catalog.Store;
 
 namespace OrleansTenants.Grains.Administration;
 

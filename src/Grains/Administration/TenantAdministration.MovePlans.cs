@@ -1,4 +1,6 @@
-using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Abstractions.Administration;
+using OrleansTenants.Abstractions.Catalog;
+using OrleansTenants.Abstractions.Moves;
 using OrleansTenants.Grains.Moves;
 
 namespace OrleansTenants.Grains.Administration;

@@ -1,4 +1,7 @@
-using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Abstractions.Administration;
+using OrleansTenants.Abstractions.Catalog;
+using OrleansTenants.Abstractions.Moves;
+using OrleansTenants.Catalog.Store;
 using OrleansTenants.Grains.Moves;
 using OrleansTenants.Grains.Tenants;
 

@@ -1,11 +1,15 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
-using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Abstractions.Administration;
+using OrleansTenants.Abstractions.Catalog;
+using OrleansTenants.Catalog.Moves;
+using OrleansTenants.Catalog.Provisioning;
+using OrleansTenants.Catalog.Schema;
+using OrleansTenants.Catalog.Store;
+using OrleansTenants.Grains.DataCopy;
 using OrleansTenants.Grains.Moves;
-using OrleansTenants.Grains.Moves.Online;
-using OrleansTenants.Grains.Provisioning;
-using OrleansTenants.Grains.Schema;
 using OrleansTenants.Grains.Tenants;
+using OrleansTenants.Postgres;
 using OrleansTenants.Postgres.Migrations;
 
 namespace OrleansTenants.Grains.Administration;
@@ -243,7 +247,7 @@ public sealed partial class TenantAdministration(
             : name;
     }
 
-    private string AdminConnectionString => catalogOptions.Value.RequiredConnectionString;
+    private string AdminConnectionString => catalogOptions.Value.ConnectionString;
 
     private async Task ApplyTenantSchemaAsync(string migrationConnectionString, string field, CancellationToken cancellationToken)
     {
@@ -304,7 +308,7 @@ public sealed partial class TenantAdministration(
         }
         catch (NpgsqlException ex)
         {
-            throw new AdminRequestException(field, $"cannot connect ({TenantDatabaseErrors.Describe(ex)})");
+            throw new AdminRequestException(field, $"cannot connect ({DatabaseErrors.Describe(ex)})");
         }
     }
 }

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Placement;
 using Orleans.Storage;
-using OrleansTenants.Grains.Moves.Online;
+using OrleansTenants.Abstractions.Moves;
+using OrleansTenants.Abstractions.Tenants;
+using OrleansTenants.Catalog.Moves;
 using OrleansTenants.Grains.Tenants;
 
 namespace OrleansTenants.Grains.Moves;

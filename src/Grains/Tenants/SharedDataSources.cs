@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
-using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Catalog.Store;
 
 namespace OrleansTenants.Grains.Tenants;
 

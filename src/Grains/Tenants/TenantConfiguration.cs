@@ -1,4 +1,5 @@
-using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Abstractions.Catalog;
+using OrleansTenants.Catalog.Store;
 
 namespace OrleansTenants.Grains.Tenants;
 

@@ -1,6 +1,7 @@
+using System.Data;
 using Npgsql;
-using OrleansTenants.Grains.Catalog;
-using OrleansTenants.Grains.Secrets;
+using OrleansTenants.Catalog.Secrets;
+using OrleansTenants.Catalog.Store;
 
 namespace OrleansTenants.Grains.Tenants;
 
@@ -9,8 +10,8 @@ public sealed class TenantConfigurationLoader(CatalogDatabase catalog, SecretPro
 {
     private const string Sql = $"""
         SELECT {TenantCatalog.SelectColumns},
-               t.connection_secret, d.kind, d.connection_secret,
-               ARRAY(SELECT encode(k.key_hash, 'hex') FROM catalog.api_keys k WHERE k.tenant_id = t.id AND k.revoked_at IS NULL)
+               t.connection_secret AS tenant_secret, d.kind AS database_kind, d.connection_secret AS database_secret,
+               ARRAY(SELECT encode(k.key_hash, 'hex') FROM catalog.api_keys k WHERE k.tenant_id = t.id AND k.revoked_at IS NULL) AS key_hashes
         FROM catalog.tenants t JOIN catalog.databases d ON d.name = t.database_name
         WHERE t.id = @id
         """;
@@ -27,11 +28,11 @@ public sealed class TenantConfigurationLoader(CatalogDatabase catalog, SecretPro
         }
 
         var tenant = TenantCatalog.Read(reader);
-        var ownSecret = reader.IsDBNull(12) ? null : reader.GetString(12);
+        var ownSecret = reader.IsDBNull("tenant_secret") ? null : reader.GetString("tenant_secret");
         var settings = ownSecret is not null
             ? ConnectionSettings.FromJson(protector.Unprotect(ownSecret, SecretScope.ForTenant(tenant.Id)))
-            : ConnectionSettings.FromJson(protector.Unprotect(reader.GetString(14), SecretScope.ForDatabase(tenant.DatabaseName)));
-        var keyHashes = reader.GetFieldValue<string[]>(15).ToHashSet(StringComparer.Ordinal);
-        return new TenantConfiguration(tenant, reader.GetString(13), settings, ownSecret is not null, keyHashes);
+            : ConnectionSettings.FromJson(protector.Unprotect(reader.GetString("database_secret"), SecretScope.ForDatabase(tenant.DatabaseName)));
+        var keyHashes = reader.GetFieldValue<string[]>("key_hashes").ToHashSet(StringComparer.Ordinal);
+        return new TenantConfiguration(tenant, reader.GetString("database_kind"), settings, ownSecret is not null, keyHashes);
     }
 }

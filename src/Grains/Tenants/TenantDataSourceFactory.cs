@@ -1,5 +1,5 @@
 using Npgsql;
-using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Catalog.Store;
 
 namespace OrleansTenants.Grains.Tenants;
 

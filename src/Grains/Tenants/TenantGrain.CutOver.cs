@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Abstractions.Catalog;
+using OrleansTenants.Abstractions.Moves;
+using OrleansTenants.Grains.DataCopy;
 using OrleansTenants.Grains.Moves;
-using OrleansTenants.Grains.Moves.Online;
 
 namespace OrleansTenants.Grains.Tenants;
 

@@ -1,7 +1,10 @@
 using System.Data;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using OrleansTenants.Abstractions.Moves;
+using OrleansTenants.Grains.DataCopy;
 using OrleansTenants.Grains.Moves;
+using OrleansTenants.Postgres;
 
 namespace OrleansTenants.Grains.Tenants;
 
@@ -51,7 +54,7 @@ public sealed partial class TenantGrain
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or OperationCanceledException)
         {
-            var reason = ex is OperationCanceledException ? $"did not finish within {MaxMoveDuration.TotalMinutes:0} minutes" : TenantDatabaseErrors.Describe(ex);
+            var reason = ex is OperationCanceledException ? $"did not finish within {MaxMoveDuration.TotalMinutes:0} minutes" : DatabaseErrors.Describe(ex);
             LogMoveFailed(tenantId, reason);
             return await moves.FailAsync(move, reason, CancellationToken.None);
         }
@@ -132,7 +135,7 @@ public sealed partial class TenantGrain
         }
         catch (NpgsqlException ex)
         {
-            LogSourceCleanupFailed(move.TenantId, move.FromDatabase, TenantDatabaseErrors.Describe(ex));
+            LogSourceCleanupFailed(move.TenantId, move.FromDatabase, DatabaseErrors.Describe(ex));
         }
     }
 

@@ -6,10 +6,15 @@ using Microsoft.Extensions.Options;
 using Nito.AsyncEx;
 using Npgsql;
 using Orleans.Concurrency;
-using OrleansTenants.Grains.Catalog;
-using OrleansTenants.Grains.Crm;
+using OrleansTenants.Abstractions.Catalog;
+using OrleansTenants.Abstractions.Crm;
+using OrleansTenants.Abstractions.Tenants;
+using OrleansTenants.Catalog.Moves;
+using OrleansTenants.Catalog.Store;
+using OrleansTenants.Crm;
+using OrleansTenants.Grains.DataCopy;
 using OrleansTenants.Grains.Moves;
-using OrleansTenants.Grains.Moves.Online;
+using OrleansTenants.Postgres;
 
 namespace OrleansTenants.Grains.Tenants;
 
@@ -144,8 +149,8 @@ public sealed partial class TenantGrain(
         catch (NpgsqlException ex)
         {
             // Connected means a session was established: a server that refuses our credentials or lacks the database did not give one.
-            var connected = ex is PostgresException && !TenantDatabaseErrors.IsUnavailable(ex);
-            return new TenantHealth(connected, false, false, Stopwatch.GetElapsedTime(started).TotalMilliseconds, TenantDatabaseErrors.Describe(ex));
+            var connected = ex is PostgresException && !DatabaseErrors.IsUnavailable(ex);
+            return new TenantHealth(connected, false, false, Stopwatch.GetElapsedTime(started).TotalMilliseconds, DatabaseErrors.Describe(ex));
         }
     }
 
@@ -255,11 +260,11 @@ public sealed partial class TenantGrain(
                         {
                             return await ExecuteAsync(dataSource, tenantId, operation, ct);
                         }
-                        catch (Exception ex) when (TenantDatabaseErrors.IsUnavailable(ex) && !ct.IsCancellationRequested)
+                        catch (Exception ex) when (DatabaseErrors.IsUnavailable(ex) && !ct.IsCancellationRequested)
                         {
                             // A replica that fails is not the tenant's database failing: the read goes to the primary,
                             // inside the breaker's view, so only the primary's answer counts.
-                            LogReplicaFailed(tenantId, TenantDatabaseErrors.Describe(ex));
+                            LogReplicaFailed(tenantId, DatabaseErrors.Describe(ex));
                         }
                     }
 

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using OrleansTenants.Grains.Crm;
+using OrleansTenants.Abstractions.Crm;
+using OrleansTenants.Abstractions.Tenants;
+using OrleansTenants.Postgres;
 using Polly;
 using Polly.CircuitBreaker;
 
@@ -31,7 +33,7 @@ internal sealed partial class TenantGuard : IDisposable
                 MinimumThroughput = options.BreakerMinimumThroughput,
                 SamplingDuration = options.BreakerSamplingDuration,
                 BreakDuration = options.BreakerDuration,
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(TenantDatabaseErrors.IsUnavailable),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(DatabaseErrors.IsUnavailable),
             })
             .Build();
     }
@@ -70,18 +72,18 @@ internal sealed partial class TenantGuard : IDisposable
         {
             return new TenantResult(TenantOutcome.IdempotencyMismatch, Detail: mismatch.Message);
         }
-        catch (Exception ex) when (TenantDatabaseErrors.IsStatementTimeout(ex) && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (DatabaseErrors.IsStatementTimeout(ex) && !cancellationToken.IsCancellationRequested)
         {
             return Unavailable($"The query ran longer than the tenant's statement timeout ({_options.StatementTimeout.TotalSeconds:0.#} s).", TimeSpan.FromSeconds(1));
         }
-        catch (Exception ex) when (ex is NpgsqlException && TenantDatabaseErrors.IsUnavailable(ex))
+        catch (Exception ex) when (ex is NpgsqlException && DatabaseErrors.IsUnavailable(ex))
         {
-            return Unavailable($"The tenant's database is unreachable ({TenantDatabaseErrors.Code(ex)}).", _options.BreakerDuration);
+            return Unavailable($"The tenant's database is unreachable ({DatabaseErrors.Code(ex)}).", _options.BreakerDuration);
         }
-        catch (Exception ex) when (TenantDatabaseErrors.IsNotReady(ex))
+        catch (Exception ex) when (DatabaseErrors.IsNotReady(ex))
         {
-            LogNotReady(_tenantId, TenantDatabaseErrors.Describe(ex));
-            return Unavailable($"The tenant's database is not ready to serve ({TenantDatabaseErrors.Code(ex)}).", _options.BreakerDuration);
+            LogNotReady(_tenantId, DatabaseErrors.Describe(ex));
+            return Unavailable($"The tenant's database is not ready to serve ({DatabaseErrors.Code(ex)}).", _options.BreakerDuration);
         }
         finally
         {

@@ -8,7 +8,7 @@ namespace OrleansTenants.Postgres.Migrations;
 /// recorded with its checksum in <c>public.schema_migrations</c>. An advisory lock serializes
 /// concurrent appliers (two silos starting at once), so each script runs exactly once.
 /// </summary>
-public sealed class MigrationRunner(ILogger<MigrationRunner> logger)
+public sealed partial class MigrationRunner(ILogger<MigrationRunner> logger)
 {
     // Arbitrary constant shared by every build of this product: "OTMIGRAT" in ASCII.
     private const long AdvisoryLockKey = 0x4F544D4947524154;
@@ -88,7 +88,7 @@ public sealed class MigrationRunner(ILogger<MigrationRunner> logger)
 
         await MigrationHistorySql.RecordAsync(connection, set.Name, migration, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        logger.LogInformation("Applied migration {Set}/{File} to database {Database}", set.Name, migration.FileName, connection.Database);
+        LogApplied(logger, set.Name, migration.FileName, connection.Database);
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
@@ -101,4 +101,7 @@ public sealed class MigrationRunner(ILogger<MigrationRunner> logger)
 
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied migration {Set}/{File} to database {Database}")]
+    private static partial void LogApplied(ILogger logger, string set, string file, string database);
 }

@@ -1,5 +1,5 @@
 using System.Text;
-using OrleansTenants.Grains.Catalog;
+using OrleansTenants.Catalog.Store;
 
 namespace OrleansTenants.Silo.Embedded;
 

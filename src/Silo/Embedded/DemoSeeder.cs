@@ -1,6 +1,7 @@
-using OrleansTenants.Grains.Catalog;
-using OrleansTenants.Grains.Provisioning;
-using OrleansTenants.Grains.Schema;
+using OrleansTenants.Abstractions.Catalog;
+using OrleansTenants.Catalog.Provisioning;
+using OrleansTenants.Catalog.Schema;
+using OrleansTenants.Catalog.Store;
 
 namespace OrleansTenants.Silo.Embedded;
 
@@ -8,7 +9,7 @@ namespace OrleansTenants.Silo.Embedded;
 /// Seeds the embedded default on its first start: a dedicated and a shared database and a two-shard set on the embedded server, five demo tenants
 /// across those modes with CRM rows, and one API key each. Never runs against a configured catalog.
 /// </summary>
-public sealed class DemoSeeder(
+public sealed partial class DemoSeeder(
     CatalogDatabase catalog,
     DatabaseCatalog databases,
     TenantCatalog tenants,
@@ -47,7 +48,7 @@ public sealed class DemoSeeder(
             return new DemoBanner(embedded, [.. existing.Select(t => (t.Id, t.PlacementMode))], null);
         }
 
-        logger.LogInformation("First start of the embedded default: creating demo databases and tenants");
+        LogSeeding(logger);
         var admin = embedded.CatalogConnectionString;
         // Single mode's database was set up before, as on any catalog (SingleModeDatabase).
         var appConnections = new Dictionary<string, string>
@@ -91,4 +92,7 @@ public sealed class DemoSeeder(
     }
 
     private sealed record DemoTenant(string Id, string Name, string Industry, string Mode, string? Database);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "First start of the embedded default: creating demo databases and tenants")]
+    private static partial void LogSeeding(ILogger logger);
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Npgsql;
-using OrleansTenants.Grains.Secrets;
+using OrleansTenants.Catalog.Secrets;
+using OrleansTenants.Catalog.Store;
 using OrleansTenants.Postgres.Embedded;
 
 namespace OrleansTenants.Silo.Embedded;
@@ -10,7 +11,7 @@ namespace OrleansTenants.Silo.Embedded;
 /// <c>./.data</c> holds the catalog, and the encryption key and admin key are generated there (mode 0600)
 /// unless configured. Disposing stops the server.
 /// </summary>
-public sealed class EmbeddedCatalog : IAsyncDisposable
+public sealed partial class EmbeddedCatalog : IAsyncDisposable
 {
     public const string CatalogDatabaseName = "orleans_tenants";
 
@@ -35,7 +36,7 @@ public sealed class EmbeddedCatalog : IAsyncDisposable
     /// <summary>Starts the embedded server and fills in the configuration it implies; null when a catalog is configured.</summary>
     public static async Task<EmbeddedCatalog?> StartIfUnconfiguredAsync(ConfigurationManager configuration, ILogger logger, CancellationToken cancellationToken)
     {
-        if (!string.IsNullOrWhiteSpace(configuration.GetConnectionString("Catalog")))
+        if (!string.IsNullOrWhiteSpace(configuration.GetConnectionString(CatalogOptions.ConnectionStringName)))
         {
             return null;
         }
@@ -45,7 +46,7 @@ public sealed class EmbeddedCatalog : IAsyncDisposable
         // Silos starting together in one directory take turns here, so the first writes the port, admin key and
         // master key files and the others read them, rather than each writing its own.
         await using var turn = await FileLock.AcquireAsync(Path.Combine(dataDirectory, "start.lock"), timeout: null, cancellationToken);
-        logger.LogInformation("No ConnectionStrings:Catalog configured: starting embedded PostgreSQL under {Directory}", dataDirectory);
+        LogStartingEmbedded(logger, dataDirectory);
         // The catalog stores connection strings with the port in them: a reused ./.data must get the same port back.
         var portFile = Path.Combine(dataDirectory, "postgres-port");
         int? port = File.Exists(portFile) ? int.Parse(File.ReadAllText(portFile).Trim(), System.Globalization.CultureInfo.InvariantCulture) : null;
@@ -83,7 +84,7 @@ public sealed class EmbeddedCatalog : IAsyncDisposable
 
     private Dictionary<string, string?> ImpliedSettings(ConfigurationManager configuration, ILogger logger)
     {
-        var settings = new Dictionary<string, string?> { ["ConnectionStrings:Catalog"] = CatalogConnectionString };
+        var settings = new Dictionary<string, string?> { [$"ConnectionStrings:{CatalogOptions.ConnectionStringName}"] = CatalogConnectionString };
 
         if (!configuration.GetSection("Encryption:Keys").GetChildren().Any())
         {
@@ -91,7 +92,7 @@ public sealed class EmbeddedCatalog : IAsyncDisposable
             var keyFile = EncryptionKeyFile.LoadOrCreate(path);
             if (keyFile.Created)
             {
-                logger.LogWarning("Generated encryption key {KeyId} into {Path} (mode 0600); configure Encryption:Keys for production", keyFile.Options.ActiveKeyId, path);
+                LogKeyGenerated(logger, keyFile.Options.ActiveKeyId, path);
             }
 
             settings["Encryption:ActiveKeyId"] = keyFile.Options.ActiveKeyId;
@@ -132,4 +133,10 @@ public sealed class EmbeddedCatalog : IAsyncDisposable
             await create.ExecuteNonQueryAsync(cancellationToken);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "No ConnectionStrings:Catalog configured: starting embedded PostgreSQL under {Directory}")]
+    private static partial void LogStartingEmbedded(ILogger logger, string directory);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Generated encryption key {KeyId} into {Path} (mode 0600); configure Encryption:Keys for production")]
+    private static partial void LogKeyGenerated(ILogger logger, string? keyId, string path);
 }

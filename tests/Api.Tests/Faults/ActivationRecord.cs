@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using OrleansTenants.Grains.Tenants;
 
 namespace OrleansTenants.Api.Tests.Faults;
 

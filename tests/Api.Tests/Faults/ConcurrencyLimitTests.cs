@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using FluentAssertions;
 using Npgsql;
-using OrleansTenants.Grains.Provisioning;
+using OrleansTenants.Catalog.Provisioning;
 using Xunit;
 using Xunit.Abstractions;
 

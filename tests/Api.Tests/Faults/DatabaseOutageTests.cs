@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using FluentAssertions;
 using Microsoft.Extensions.Logging.Abstractions;
-using OrleansTenants.Grains.Provisioning;
+using OrleansTenants.Catalog.Provisioning;
 using OrleansTenants.TestSupport;
 using Xunit;
 using Xunit.Abstractions;

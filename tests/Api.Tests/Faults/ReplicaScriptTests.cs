@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using FluentAssertions;
 using Npgsql;
 using OrleansTenants.TestSupport;
@@ -88,7 +87,7 @@ public sealed class ReplicaScriptTests
 
     private static async Task<string> RunScriptAsync(string[] arguments)
     {
-        var info = new ProcessStartInfo(Path.Combine(RepositoryRoot(), "infra", "replica", "start-replica.sh"))
+        var info = new ProcessStartInfo(Path.Combine(RepositoryFiles.Root, "infra", "replica", "start-replica.sh"))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -108,16 +107,5 @@ public sealed class ReplicaScriptTests
         var text = await output + await error;
         process.ExitCode.Should().Be(0, $"start-replica.sh {string.Join(' ', arguments)} said:\n{text}");
         return text;
-    }
-
-    private static string RepositoryRoot([CallerFilePath] string sourceFile = "")
-    {
-        var directory = Path.GetDirectoryName(sourceFile);
-        while (directory is not null && !File.Exists(Path.Combine(directory, "OrleansTenants.sln")))
-        {
-            directory = Path.GetDirectoryName(directory);
-        }
-
-        return directory ?? throw new InvalidOperationException($"No OrleansTenants.sln above {sourceFile}.");
     }
 }

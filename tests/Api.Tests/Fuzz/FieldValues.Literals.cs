@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using FsCheck;
 using FsCheck.Fluent;
-using OrleansTenants.Grains.Crm;
+using OrleansTenants.Crm;
 
 namespace OrleansTenants.Api.Tests.Fuzz;
 

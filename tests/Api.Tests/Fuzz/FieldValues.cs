@@ -1,7 +1,7 @@
 using System.Globalization;
 using FsCheck;
 using FsCheck.Fluent;
-using OrleansTenants.Grains.Crm;
+using OrleansTenants.Crm;
 
 namespace OrleansTenants.Api.Tests.Fuzz;
 

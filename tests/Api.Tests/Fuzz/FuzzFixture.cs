@@ -5,7 +5,7 @@ using FluentAssertions;
 using FsCheck;
 using FsCheck.Fluent;
 using Npgsql;
-using OrleansTenants.Grains.Crm;
+using OrleansTenants.Crm;
 using Xunit;
 
 namespace OrleansTenants.Api.Tests.Fuzz;

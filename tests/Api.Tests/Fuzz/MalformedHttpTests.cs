@@ -4,7 +4,7 @@ using System.Text.Json;
 using FluentAssertions;
 using FsCheck;
 using FsCheck.Fluent;
-using OrleansTenants.Grains.Crm;
+using OrleansTenants.Crm;
 using Xunit;
 
 namespace OrleansTenants.Api.Tests.Fuzz;

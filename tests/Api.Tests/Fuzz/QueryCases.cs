@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
-using OrleansTenants.Grains.Crm;
+using OrleansTenants.Crm;
 
 namespace OrleansTenants.Api.Tests.Fuzz;
 

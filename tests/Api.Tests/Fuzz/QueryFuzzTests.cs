@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using FluentAssertions;
-using OrleansTenants.Grains.Crm;
+using OrleansTenants.Crm;
 using Xunit;
 
 namespace OrleansTenants.Api.Tests.Fuzz;

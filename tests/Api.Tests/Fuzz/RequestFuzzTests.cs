@@ -3,7 +3,7 @@ using System.Text;
 using FluentAssertions;
 using FsCheck;
 using FsCheck.Fluent;
-using OrleansTenants.Grains.Crm;
+using OrleansTenants.Crm;
 using Xunit;
 
 namespace OrleansTenants.Api.Tests.Fuzz;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using FluentAssertions;
-using OrleansTenants.Grains.Crm;
+using OrleansTenants.Crm;
 
 namespace OrleansTenants.Api.Tests.Fuzz;
 
