@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OrleansTenants.Bench;
 
 namespace OrleansTenants.ApiBench;
 
@@ -11,9 +12,9 @@ internal static class LoadLoop
         var (processBefore, postgresBefore) = cpu.Read();
         Console.WriteLine($"  {DateTime.UtcNow:HH:mm:ss} {name} for {duration.TotalSeconds:0} s");
         var started = Stopwatch.GetTimestamp();
+        var latencies = Latencies.Histogram();
         var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
-            var latencies = new List<double>(1 << 14);
             var errors = 0;
             while (!stop.IsCancellationRequested)
             {
@@ -23,28 +24,25 @@ internal static class LoadLoop
                     errors++;
                 }
 
-                latencies.Add(Stopwatch.GetElapsedTime(begin).TotalMilliseconds);
+                latencies.RecordLatency(Stopwatch.GetElapsedTime(begin));
             }
 
-            return (latencies, errors);
+            return errors;
         })).ToList();
-        var results = await Task.WhenAll(workers);
+        var errors = (await Task.WhenAll(workers)).Sum();
         var elapsed = Stopwatch.GetElapsedTime(started);
         var (processAfter, postgresAfter) = cpu.Read();
-        var all = results.SelectMany(r => r.latencies).Order().ToArray();
+        var requests = (int)latencies.TotalCount;
         return new RunResult(
             name,
-            all.Length / elapsed.TotalSeconds,
-            Percentile(all, 0.50),
-            Percentile(all, 0.99),
-            results.Sum(r => r.errors),
-            all.Length,
-            (processAfter - processBefore).TotalMicroseconds / Math.Max(1, all.Length),
-            (postgresAfter - postgresBefore).TotalMicroseconds / Math.Max(1, all.Length));
+            requests / elapsed.TotalSeconds,
+            latencies.PercentileMs(50),
+            latencies.PercentileMs(99),
+            errors,
+            requests,
+            (processAfter - processBefore).TotalMicroseconds / Math.Max(1, requests),
+            (postgresAfter - postgresBefore).TotalMicroseconds / Math.Max(1, requests));
     }
-
-    public static double Percentile(double[] sorted, double quantile) =>
-        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(sorted.Length * quantile) - 1, 0, sorted.Length - 1)];
 }
 
 /// <summary>A run's figures; CPU per request covers the whole process (load generator included) and the PostgreSQL server.</summary>

@@ -66,16 +66,13 @@ for (var i = 0; i < coldTenants; i++)
     keys.Add(($"cold-{i}", await environment.CreateTenantAsync($"cold-{i}")));
 }
 
-var cold = new List<double>();
-var warm = new List<double>();
+var cold = Latencies.Histogram();
+var warm = Latencies.Histogram();
 foreach (var (tenant, tenantKey) in keys)
 {
-    cold.Add(await TimedListAsync(tenant, tenantKey));
-    warm.Add(await TimedListAsync(tenant, tenantKey));
+    cold.RecordLatency(await TimedListAsync(tenant, tenantKey));
+    warm.RecordLatency(await TimedListAsync(tenant, tenantKey));
 }
-
-double[] coldSorted = [.. cold.Order()];
-double[] warmSorted = [.. warm.Order()];
 
 Console.WriteLine();
 Console.WriteLine($"{"scenario",-46} {"req/s",10} {"p50 ms",8} {"p99 ms",8} {"errors",7} {"CPU µs/req",11} {"PG µs/req",10}");
@@ -86,7 +83,7 @@ foreach (var run in new[] { grain, bare })
 
 var ratio = grain.RequestsPerSecond / bare.RequestsPerSecond;
 Console.WriteLine($"throughput ratio api+grain / direct: {ratio:F2}");
-Console.WriteLine($"cold activation (first call of {coldTenants} tenants): p50 {LoadLoop.Percentile(coldSorted, 0.5):F2} ms, p99 {LoadLoop.Percentile(coldSorted, 0.99):F2} ms; warm second call p50 {LoadLoop.Percentile(warmSorted, 0.5):F2} ms");
+Console.WriteLine($"cold activation (first call of {coldTenants} tenants): p50 {cold.PercentileMs(50):F2} ms, p99 {cold.PercentileMs(99):F2} ms; warm second call p50 {warm.PercentileMs(50):F2} ms");
 
 if (jsonPath is not null)
 {
@@ -98,21 +95,21 @@ if (jsonPath is not null)
         grain,
         direct = bare,
         ratio,
-        coldActivationP50Ms = LoadLoop.Percentile(coldSorted, 0.5),
-        coldActivationP99Ms = LoadLoop.Percentile(coldSorted, 0.99),
-        warmCallP50Ms = LoadLoop.Percentile(warmSorted, 0.5),
+        coldActivationP50Ms = cold.PercentileMs(50),
+        coldActivationP99Ms = cold.PercentileMs(99),
+        warmCallP50Ms = warm.PercentileMs(50),
     };
     await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
 }
 
-async Task<double> TimedListAsync(string tenant, string tenantKey)
+async Task<TimeSpan> TimedListAsync(string tenant, string tenantKey)
 {
     using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(silo, $"/api/tenants/{tenant}/accounts?limit=1"));
     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tenantKey);
     var begin = Stopwatch.GetTimestamp();
     using var response = await http.SendAsync(request);
     response.EnsureSuccessStatusCode();
-    return Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
+    return Stopwatch.GetElapsedTime(begin);
 }
 
 static RunResult Combine(string name, List<RunResult> runs) => new(

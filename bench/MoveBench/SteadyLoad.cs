@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using HdrHistogram;
+using OrleansTenants.Bench;
 
 namespace OrleansTenants.MoveBench;
 
@@ -10,8 +11,8 @@ namespace OrleansTenants.MoveBench;
 /// </summary>
 internal sealed class SteadyLoad(string name, int perSecond, Func<CancellationToken, Task<HttpStatusCode>> call)
 {
-    private readonly LongHistogram _all = new(TimeSpan.FromMinutes(5).Ticks, 3);
-    private readonly LongHistogram _window = new(TimeSpan.FromMinutes(5).Ticks, 3);
+    private readonly LongConcurrentHistogram _all = Latencies.Histogram();
+    private readonly LongConcurrentHistogram _window = Latencies.Histogram();
     private readonly Lock _gate = new();
     private long _windowStart = long.MaxValue;
     private long _windowEnd = long.MaxValue;
@@ -85,17 +86,17 @@ internal sealed class SteadyLoad(string name, int perSecond, Func<CancellationTo
             failure = e.GetType().Name;
         }
 
-        // A call may start a hair before it is due (timers are coarse): that counts as no wait.
-        var took = Math.Max(0, Stopwatch.GetElapsedTime(due).Ticks);
+        // A call may start a hair before it is due (timers are coarse): RecordLatency counts that as no wait.
+        var took = Stopwatch.GetElapsedTime(due);
         lock (_gate)
         {
-            _all.RecordValue(took);
+            _all.RecordLatency(took);
             if (due >= Interlocked.Read(ref _windowStart) && due <= Interlocked.Read(ref _windowEnd))
             {
-                _window.RecordValue(took);
-                if (took > _slowestTook)
+                _window.RecordLatency(took);
+                if (took.Ticks > _slowestTook)
                 {
-                    (_slowestTook, _slowestDue) = (took, due);
+                    (_slowestTook, _slowestDue) = (took.Ticks, due);
                 }
             }
 
@@ -106,15 +107,11 @@ internal sealed class SteadyLoad(string name, int perSecond, Func<CancellationTo
         }
     }
 
-    private (double P50, double P99, double Max) Read(LongHistogram histogram)
+    private (double P50, double P99, double Max) Read(HistogramBase histogram)
     {
         lock (_gate)
         {
-            return histogram.TotalCount == 0
-                ? (0, 0, 0)
-                : (Ms(histogram.GetValueAtPercentile(50)), Ms(histogram.GetValueAtPercentile(99)), Ms(histogram.GetMaxValue()));
+            return (histogram.PercentileMs(50), histogram.PercentileMs(99), histogram.MaxMs());
         }
     }
-
-    private static double Ms(long ticks) => TimeSpan.FromTicks(ticks).TotalMilliseconds;
 }

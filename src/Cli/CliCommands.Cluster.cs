@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Spectre.Console;
 
 namespace OrleansTenants.Cli;
 
@@ -23,13 +24,13 @@ internal sealed partial class CliCommands
                 return 0;
             }
 
-            var table = new TextTable("ADDRESS", "NAME", "URL", "STATUS", "ACTIVATIONS", "STARTED");
+            var table = s.Console.Table("ADDRESS", "NAME", "URL", "STATUS", "ACTIVATIONS", "STARTED");
             foreach (var silo in response.Value.Silos)
             {
-                table.Add(silo.Address, silo.Name, silo.Url, silo.Status, TextTable.Number(silo.Activations), TextTable.Time(silo.StartedAt));
+                table.Row(silo.Address, silo.Name, silo.Url, silo.Status, CliOutput.Number(silo.Activations), CliOutput.Time(silo.StartedAt));
             }
 
-            table.WriteTo(s.Out);
+            s.Console.Write(table);
             return 0;
         });
         return cluster;
@@ -46,15 +47,15 @@ internal sealed partial class CliCommands
                 return s.WriteJson(response.Json);
             }
 
-            var table = new TextTable("METRIC", "VALUE");
+            var table = s.Console.Table("METRIC", "VALUE");
             Flatten(response.Value, null, table);
-            table.WriteTo(s.Out);
+            s.Console.Write(table);
             return 0;
         });
         return metrics;
     }
 
-    private static void Flatten(JsonElement element, string? prefix, TextTable table)
+    private static void Flatten(JsonElement element, string? prefix, Table table)
     {
         switch (element.ValueKind)
         {
@@ -74,10 +75,10 @@ internal sealed partial class CliCommands
 
                 break;
             case JsonValueKind.String:
-                table.Add(prefix ?? "value", element.GetString());
+                table.Row(prefix ?? "value", element.GetString());
                 break;
             default:
-                table.Add(prefix ?? "value", element.GetRawText());
+                table.Row(prefix ?? "value", element.GetRawText());
                 break;
         }
     }

@@ -26,13 +26,13 @@ internal sealed partial class CliCommands
                 return 0;
             }
 
-            var table = new TextTable("NAME", "KIND", "SHARD SET", "SHARD", "CREATED");
+            var table = s.Console.Table("NAME", "KIND", "SHARD SET", "SHARD", "CREATED");
             foreach (var d in response.Value.OrderBy(d => d.Name, StringComparer.Ordinal))
             {
-                table.Add(d.Name, d.Kind, d.ShardSet, d.ShardIndex?.ToString(CultureInfo.InvariantCulture), TextTable.Time(d.CreatedAt));
+                table.Row(d.Name, d.Kind, d.ShardSet, d.ShardIndex?.ToString(CultureInfo.InvariantCulture), CliOutput.Time(d.CreatedAt));
             }
 
-            table.WriteTo(s.Out);
+            s.Console.Write(table);
             return 0;
         });
 

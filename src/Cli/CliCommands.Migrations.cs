@@ -1,6 +1,7 @@
 using System.CommandLine;
 using OrleansTenants.Catalog.Schema;
 using OrleansTenants.Catalog.Secrets;
+using Spectre.Console;
 
 namespace OrleansTenants.Cli;
 
@@ -20,7 +21,7 @@ internal sealed partial class CliCommands
                 return s.WriteJson(response.Json);
             }
 
-            WriteSchemaStatus(s.Out, response.Value);
+            WriteSchemaStatus(s.Console, response.Value);
             return 0;
         });
 
@@ -37,30 +38,30 @@ internal sealed partial class CliCommands
     }
 
     /// <summary>One row per database: the catalog first, then every registered tenant database.</summary>
-    internal static void WriteSchemaStatus(TextWriter output, SchemaStatusReport report)
+    internal static void WriteSchemaStatus(IAnsiConsole console, SchemaStatusReport report)
     {
-        var table = new TextTable("DATABASE", "SET", "CURRENT", "LATEST", "PENDING");
+        var table = console.Table("DATABASE", "SET", "CURRENT", "LATEST", "PENDING");
         var catalog = report.Catalog;
-        table.Add(catalog.Database, "catalog", TextTable.Number(catalog.CurrentVersion), TextTable.Number(catalog.LatestVersion), Pending(catalog.Pending));
+        table.Row(catalog.Database, "catalog", CliOutput.Number(catalog.CurrentVersion), CliOutput.Number(catalog.LatestVersion), Pending(catalog.Pending));
         var behind = catalog.Pending.Count > 0 ? 1 : 0;
         var failed = 0;
         foreach (var database in report.TenantDatabases.OrderBy(d => d.Database, StringComparer.Ordinal))
         {
             if (database.Status is { } status)
             {
-                table.Add(database.Database, "tenant", TextTable.Number(status.CurrentVersion), TextTable.Number(status.LatestVersion), Pending(status.Pending));
+                table.Row(database.Database, "tenant", CliOutput.Number(status.CurrentVersion), CliOutput.Number(status.LatestVersion), Pending(status.Pending));
                 behind += status.Pending.Count > 0 ? 1 : 0;
             }
             else
             {
-                table.Add(database.Database, "tenant", "?", "?", "unreachable: " + database.Error);
+                table.Row(database.Database, "tenant", "?", "?", "unreachable: " + database.Error);
                 failed++;
             }
         }
 
-        table.WriteTo(output);
-        output.WriteLine();
-        output.WriteLine(behind == 0 && failed == 0
+        console.Write(table);
+        console.WriteLine();
+        console.WriteLine(behind == 0 && failed == 0
             ? "All databases are current."
             : $"{behind} database(s) behind, {failed} unreachable. A starting silo applies pending migrations; so does `migrations apply`.");
     }

@@ -102,10 +102,9 @@ internal sealed partial class CliCommands
                 s.Out.WriteLine($"Moving {state.Tenants.Count} tenants ({state.Selector}) to {destination}, {p.GetValue(parallel)} at a time. State: {path}");
             }
 
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(s.Json ? TextWriter.Null : s.Out) });
             try
             {
-                await run.RunAsync(console, plans, ct);
+                await run.RunAsync(s.Json ? CliOutput.Create(TextWriter.Null) : s.Console, plans, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -124,7 +123,7 @@ internal sealed partial class CliCommands
             }
             else
             {
-                WriteMoveAllReport(s.Out, report, reportFile);
+                WriteMoveAllReport(s, report, reportFile);
             }
 
             return report.Totals.Failed > 0 || !report.Totals.AllVerified ? 1 : 0;
@@ -161,7 +160,7 @@ internal sealed partial class CliCommands
         }
 
         var done = state.Tenants.Count(t => t.Status is MoveAllStatuses.Moved or MoveAllStatuses.Skipped);
-        output.WriteLine($"Resuming the run started {TextTable.Time(state.StartedAt)} ({path}): {done} of {state.Tenants.Count} tenants done.");
+        output.WriteLine($"Resuming the run started {CliOutput.Time(state.StartedAt)} ({path}): {done} of {state.Tenants.Count} tenants done.");
     }
 
     private static int WriteMoveAllPlan(AdminSession s, MoveAllState state, MoveAllTarget target,
@@ -173,27 +172,27 @@ internal sealed partial class CliCommands
         }
 
         s.Out.WriteLine($"Plan: {plans.Count} of {state.Tenants.Count} tenants ({state.Selector}) to {target}, {parallel} at a time.");
-        var table = new TextTable("TENANT", "FROM", "TO", "COPY", "ROWS", "ESTIMATE", "NOTE");
+        var table = s.Console.Table("TENANT", "FROM", "TO", "COPY", "ROWS", "ESTIMATE", "NOTE");
         foreach (var (entry, plan, refusal) in plans)
         {
-            table.Add(entry.Id, plan?.FromDatabase ?? entry.FromDatabase, plan?.ToDatabase ?? entry.ToDatabase, plan?.Mode,
-                plan is null ? null : TextTable.Number(plan.Rows), plan is null ? null : Seconds(plan.EstimatedSeconds),
+            table.Row(entry.Id, plan?.FromDatabase ?? entry.FromDatabase, plan?.ToDatabase ?? entry.ToDatabase, plan?.Mode,
+                plan is null ? null : CliOutput.Number(plan.Rows), plan is null ? null : Seconds(plan.EstimatedSeconds),
                 refusal is not null ? "refused: " + refusal : entry.Status == MoveAllStatuses.Moving ? "started by an earlier run" : null);
         }
 
-        table.WriteTo(s.Out);
+        s.Console.Write(table);
         var planned = plans.Where(p => p.Plan is not null).Select(p => p.Plan!).ToList();
-        var rows = new TextTable("TABLE", "ROWS");
+        var rows = s.Console.Table("TABLE", "ROWS");
         foreach (var byTable in planned.SelectMany(p => p.RowsByTable).GroupBy(t => t.Table, StringComparer.Ordinal))
         {
-            rows.Add(byTable.Key, TextTable.Number(byTable.Sum(t => t.Rows)));
+            rows.Row(byTable.Key, CliOutput.Number(byTable.Sum(t => t.Rows)));
         }
 
         s.Out.WriteLine();
-        rows.WriteTo(s.Out);
+        s.Console.Write(rows);
         var total = planned.Sum(p => p.EstimatedSeconds);
         s.Out.WriteLine();
-        s.Out.WriteLine($"Rows: {TextTable.Number(planned.Sum(p => p.Rows))}. Estimated time: {Seconds(Math.Max(total / parallel, planned.Select(p => p.EstimatedSeconds).DefaultIfEmpty().Max()))} "
+        s.Out.WriteLine($"Rows: {CliOutput.Number(planned.Sum(p => p.Rows))}. Estimated time: {Seconds(Math.Max(total / parallel, planned.Select(p => p.EstimatedSeconds).DefaultIfEmpty().Max()))} "
             + $"({planned.FirstOrDefault()?.EstimateBasis ?? "nothing to move"}).");
         foreach (var skipped in state.Tenants.Where(t => t.Status == MoveAllStatuses.Skipped))
         {
@@ -204,22 +203,22 @@ internal sealed partial class CliCommands
         return plans.Any(p => p.Refusal is not null) ? 1 : 0;
     }
 
-    private static void WriteMoveAllReport(TextWriter output, MoveAllReport report, string reportFile)
+    private static void WriteMoveAllReport(AdminSession s, MoveAllReport report, string reportFile)
     {
-        var table = new TextTable("TENANT", "FROM", "TO", "STATUS", "ROWS", "PAUSE MS", "SECONDS", "VERIFIED", "ERROR");
+        var table = s.Console.Table("TENANT", "FROM", "TO", "STATUS", "ROWS", "PAUSE MS", "SECONDS", "VERIFIED", "ERROR");
         foreach (var t in report.Tenants)
         {
-            table.Add(t.Id, t.From, t.To, t.Status, t.Rows is { } rows ? TextTable.Number(rows) : null,
+            table.Row(t.Id, t.From, t.To, t.Status, t.Rows is { } rows ? CliOutput.Number(rows) : null,
                 t.WritePauseMs?.ToString("0", CultureInfo.InvariantCulture), t.Seconds?.ToString("0.0", CultureInfo.InvariantCulture),
                 t.Verification is null ? null : t.Verified ? $"{t.Verification.Count} tables match" : "differs", t.Error);
         }
 
-        table.WriteTo(output);
+        s.Console.Write(table);
         var totals = report.Totals;
-        output.WriteLine();
-        output.WriteLine($"{totals.Moved} moved, {totals.Skipped} skipped, {totals.Failed} failed of {totals.Tenants}; {TextTable.Number(totals.Rows)} rows; "
+        s.Out.WriteLine();
+        s.Out.WriteLine($"{totals.Moved} moved, {totals.Skipped} skipped, {totals.Failed} failed of {totals.Tenants}; {CliOutput.Number(totals.Rows)} rows; "
             + (totals.AllVerified ? "every moved table's row count and checksum matched." : "SOME TABLES DIFFER: see the report."));
-        output.WriteLine($"Report: {reportFile}");
+        s.Out.WriteLine($"Report: {reportFile}");
     }
 
     private static string Seconds(double seconds) =>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using OrleansTenants.Abstractions.Administration;
 using OrleansTenants.Abstractions.Moves;
+using Spectre.Console;
 
 namespace OrleansTenants.Cli;
 
@@ -44,7 +45,7 @@ internal sealed partial class CliCommands
             }
             else
             {
-                WriteMove(s.Out, current.Value);
+                WriteMove(s.Console, current.Value);
             }
 
             return current.Value.Status is TenantMoveStatuses.Failed or TenantMoveStatuses.Cancelled ? 1 : 0;
@@ -65,7 +66,7 @@ internal sealed partial class CliCommands
                 return s.WriteJson(response.Json);
             }
 
-            WriteMove(s.Out, response.Value);
+            WriteMove(s.Console, response.Value);
             return 0;
         });
         return cancel;
@@ -83,21 +84,21 @@ internal sealed partial class CliCommands
                 return s.WriteJson(response.Json);
             }
 
-            var table = new TextTable("MOVE", "FROM", "TO", "STATUS", "ROWS", "STARTED", "FINISHED", "ERROR");
+            var table = s.Console.Table("MOVE", "FROM", "TO", "STATUS", "ROWS", "STARTED", "FINISHED", "ERROR");
             foreach (var m in response.Value)
             {
-                table.Add(m.Id.ToString(), m.FromDatabase, m.ToDatabase, m.Status, m.RowsCopied.ToString(CultureInfo.InvariantCulture),
+                table.Row(m.Id.ToString(), m.FromDatabase, m.ToDatabase, m.Status, m.RowsCopied.ToString(CultureInfo.InvariantCulture),
                     m.StartedAt?.ToString("u", CultureInfo.InvariantCulture), m.FinishedAt?.ToString("u", CultureInfo.InvariantCulture), m.Error);
             }
 
-            table.WriteTo(s.Out);
+            s.Console.Write(table);
             return 0;
         });
         return moves;
     }
 
-    private static void WriteMove(TextWriter output, TenantMove move) =>
-        TextTable.WriteDetails(output,
+    private static void WriteMove(IAnsiConsole console, TenantMove move) =>
+        console.WriteDetails(
         [
             ("move", move.Id.ToString()),
             ("tenant", move.TenantId),

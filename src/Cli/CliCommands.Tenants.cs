@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using OrleansTenants.Abstractions.Administration;
+using Spectre.Console;
 
 namespace OrleansTenants.Cli;
 
@@ -26,13 +27,13 @@ internal sealed partial class CliCommands
                 return 0;
             }
 
-            var table = new TextTable("ID", "NAME", "INDUSTRY", "MODE", "DATABASE", "STATUS", "ACTIVATION");
+            var table = s.Console.Table("ID", "NAME", "INDUSTRY", "MODE", "DATABASE", "STATUS", "ACTIVATION");
             foreach (var t in response.Value.OrderBy(t => t.Id, StringComparer.Ordinal))
             {
-                table.Add(t.Id, t.Name, t.Industry, t.Placement.Mode, t.Placement.Database, t.Status, t.Activation);
+                table.Row(t.Id, t.Name, t.Industry, t.Placement.Mode, t.Placement.Database, t.Status, t.Activation);
             }
 
-            table.WriteTo(s.Out);
+            s.Console.Write(table);
             return 0;
         });
 
@@ -41,7 +42,7 @@ internal sealed partial class CliCommands
         Admin(show, async (s, p, ct) =>
         {
             var response = await s.Client.GetTenantAsync(p.GetValue(id)!, ct);
-            return s.Json ? s.WriteJson(response.Json) : WriteTenant(s.Out, response.Value);
+            return s.Json ? s.WriteJson(response.Json) : WriteTenant(s.Console, response.Value);
         });
 
         var createId = TenantIdArgument();
@@ -59,7 +60,7 @@ internal sealed partial class CliCommands
             }
 
             s.Out.WriteLine($"Created tenant {response.Value.Id}.");
-            return WriteTenant(s.Out, response.Value);
+            return WriteTenant(s.Console, response.Value);
         });
 
         var deactivateId = TenantIdArgument();
@@ -92,13 +93,13 @@ internal sealed partial class CliCommands
                 return healthy ? 0 : 1;
             }
 
-            TextTable.WriteDetails(s.Out,
+            s.Console.WriteDetails(
             [
                 ("tenant", p.GetValue(healthId)),
-                ("healthy", TextTable.YesNo(healthy)),
-                ("can connect", TextTable.YesNo(h.CanConnect)),
-                ("can query", TextTable.YesNo(h.CanQuery)),
-                ("rls enabled", TextTable.YesNo(h.RlsEnabled)),
+                ("healthy", CliOutput.YesNo(healthy)),
+                ("can connect", CliOutput.YesNo(h.CanConnect)),
+                ("can query", CliOutput.YesNo(h.CanQuery)),
+                ("rls enabled", CliOutput.YesNo(h.RlsEnabled)),
                 ("response time", h.ResponseTimeMs.ToString("0.0", CultureInfo.InvariantCulture) + " ms"),
                 ("error", h.Error),
             ]);
@@ -146,9 +147,9 @@ internal sealed partial class CliCommands
         return connection;
     }
 
-    private static int WriteTenant(TextWriter output, TenantView t)
+    private static int WriteTenant(IAnsiConsole console, TenantView t)
     {
-        TextTable.WriteDetails(output,
+        console.WriteDetails(
         [
             ("id", t.Id),
             ("name", t.Name),
@@ -156,12 +157,12 @@ internal sealed partial class CliCommands
             ("status", t.Status),
             ("mode", t.Placement.Mode),
             ("database", t.Placement.Database),
-            ("own connection", TextTable.YesNo(t.Placement.OwnConnectionSettings)),
-            ("max pool size", TextTable.Number(t.Placement.MaxPoolSize)),
-            ("max concurrency", TextTable.Number(t.Placement.MaxConcurrency)),
+            ("own connection", CliOutput.YesNo(t.Placement.OwnConnectionSettings)),
+            ("max pool size", CliOutput.Number(t.Placement.MaxPoolSize)),
+            ("max concurrency", CliOutput.Number(t.Placement.MaxConcurrency)),
             ("activation", t.Activation ?? "none"),
-            ("created", TextTable.Time(t.CreatedAt)),
-            ("updated", TextTable.Time(t.UpdatedAt)),
+            ("created", CliOutput.Time(t.CreatedAt)),
+            ("updated", CliOutput.Time(t.UpdatedAt)),
         ]);
         return 0;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OrleansTenants.Cli.AdminApi;
+using Spectre.Console;
 
 namespace OrleansTenants.Cli;
 
@@ -68,7 +69,7 @@ internal sealed partial class CliCommands
             using var client = new AdminClient(baseAddress, key);
             try
             {
-                return await action(new AdminSession(client, _context.Output, parse.GetValue(_json)), parse, ct);
+                return await action(new AdminSession(client, _context.Output, CliOutput.Create(_context.Output), parse.GetValue(_json)), parse, ct);
             }
             catch (AdminApiException problem)
             {
@@ -141,12 +142,12 @@ internal sealed partial class CliCommands
 
     private static string[]? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? values : null;
 
-    /// <summary>What an admin command works with: the client, where to print, and whether to print JSON.</summary>
-    private sealed record AdminSession(AdminClient Client, TextWriter Out, bool Json)
+    /// <summary>What an admin command works with: the client, where to print (lines, and tables on the console), and whether to print JSON.</summary>
+    private sealed record AdminSession(AdminClient Client, TextWriter Out, IAnsiConsole Console, bool Json)
     {
         public int WriteJson(string json)
         {
-            Out.WriteLine(json.Length == 0 ? "{}" : TextTable.Indent(json));
+            Out.WriteLine(json.Length == 0 ? "{}" : CliOutput.Indent(json));
             return 0;
         }
     }

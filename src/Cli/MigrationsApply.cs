@@ -44,14 +44,14 @@ internal static class MigrationsApply
             var status = await migrator.GetStatusAsync(ct);
             if (json)
             {
-                await context.Output.WriteLineAsync(TextTable.Indent(JsonSerializer.Serialize(status, CliJsonContext.Default.SchemaStatusReport)));
+                await context.Output.WriteLineAsync(CliOutput.Indent(JsonSerializer.Serialize(status, CliJsonContext.Default.SchemaStatusReport)));
             }
             else
             {
                 await context.Output.WriteLineAsync($"Catalog: {applied.Count} migration(s) applied now.");
                 await context.Output.WriteLineAsync($"Tenant databases: {status.TenantDatabases.Count} known, {failures.Count} failed.");
                 await context.Output.WriteLineAsync();
-                CliCommands.WriteSchemaStatus(context.Output, status);
+                CliCommands.WriteSchemaStatus(CliOutput.Create(context.Output), status);
             }
 
             foreach (var failure in failures)

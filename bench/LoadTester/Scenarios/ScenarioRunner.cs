@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Npgsql;
+using OrleansTenants.Bench;
 using OrleansTenants.LoadTester.Monitoring;
 using OrleansTenants.LoadTester.Reporting;
 using OrleansTenants.LoadTester.Workload;
@@ -146,7 +147,7 @@ internal sealed partial class ScenarioRunner(RunContext context)
         await Task.WhenAll(activationLoop, progress);
         var oldRoles = await sampling;
 
-        var ok = recorder.Total.Count;
+        var ok = recorder.Total.TotalCount;
         var byStatus = recorder.ByStatus();
         var errorCount = byStatus.Where(kv => !ReportWriter.IsSuccess(kv.Key)).Sum(kv => kv.Value);
         var samples = connections.Samples(recorder.SecondsAt);
@@ -182,7 +183,7 @@ internal sealed partial class ScenarioRunner(RunContext context)
             host is GrainDesignHost ? activations : null,
             [.. events.OrderBy(e => e.T)],
             burst?.Result is { } b ? b with { PeakDesignConnections = PeakDuring(samples, host.Name, recorder.SecondsAt(burst.Started), recorder.SecondsAt(burst.Ended)) } : null,
-            scenario.Churn is { } churn ? new ChurnResult(churn.ActiveSeconds, churn.Groups, driver.Returning.Count, driver.Returning.Summary(), driver.NotReturning.Summary(), analysis?.ActivationsInWindow, analysis?.IdleCollectionsInWindow) : null,
+            scenario.Churn is { } churn ? new ChurnResult(churn.ActiveSeconds, churn.Groups, driver.Returning.TotalCount, driver.Returning.Summary(), driver.NotReturning.Summary(), analysis?.ActivationsInWindow, analysis?.IdleCollectionsInWindow) : null,
             rotation.Count > 0 ? RotationResult(host, scenario, rotation, rotatedAt, rotationT, observedUntil, adminCallMs, logOffset, oldRoles, driver) : null,
             killed is { } kill ? FailoverAnalysis.Analyze(kill, recorder.Timeline(), recorder.ErrorEvents, analysis, acknowledgedWrites) : null,
             cpu.Summarize(0, settings.DurationSeconds),
@@ -200,7 +201,7 @@ internal sealed partial class ScenarioRunner(RunContext context)
         var concurrency = scenario.Burst ? context.Settings.BurstConcurrency : Math.Min(32, context.Settings.BurstConcurrency);
         var (seconds, latency, byStatus) = await new LoadDriver(context.LoadHttp, pool, plan, options).BurstAsync(concurrency, cancellationToken);
         var errors = byStatus.Where(kv => !ReportWriter.IsSuccess(kv.Key)).Sum(kv => kv.Value);
-        context.Log.WriteLine($"  {(scenario.Burst ? "cold burst" : "warming pass")}: one call to each of {context.Tenants.Count} tenants, {concurrency} at once, {seconds:0.0} s, p99 {latency.QuantileMs(0.99):0.0} ms, {errors} errors");
+        context.Log.WriteLine($"  {(scenario.Burst ? "cold burst" : "warming pass")}: one call to each of {context.Tenants.Count} tenants, {concurrency} at once, {seconds:0.0} s, p99 {latency.PercentileMs(99):0.0} ms, {errors} errors");
         var result = scenario.Burst
             ? new BurstResult(context.Tenants.Count, concurrency, Math.Round(seconds, 3), latency.Summary(), errors, byStatus.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(StringComparer.Ordinal), null)
             : null;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http;
 using System.Net.Sockets;
+using HdrHistogram;
 using OrleansTenants.Bench;
 
 namespace OrleansTenants.LoadTester.Workload;
@@ -49,9 +50,9 @@ internal sealed class LoadDriver
     public RunRecorder Recorder { get; }
 
     /// <summary>Latencies of successful calls to a tenant idle for longer than <see cref="DriveOptions.ReturningAfterSeconds"/>, and of the others.</summary>
-    public LatencyHistogram Returning { get; } = new();
+    public LongConcurrentHistogram Returning { get; } = Latencies.Histogram();
 
-    public LatencyHistogram NotReturning { get; } = new();
+    public LongConcurrentHistogram NotReturning { get; } = Latencies.Histogram();
 
     /// <summary>The note creates the server answered with 2xx, to be looked up after a failover.</summary>
     public AcknowledgedNotes AcknowledgedNotes { get; } = new();
@@ -69,9 +70,9 @@ internal sealed class LoadDriver
         _options.ArrivalRate is { } rate ? RunOpenAsync(rate, cancellationToken) : RunClosedAsync(cancellationToken);
 
     /// <summary>One call per tenant, <paramref name="concurrency"/> at once (the cold burst); returns its own figures.</summary>
-    public async Task<(double Seconds, LatencyHistogram Latency, Dictionary<string, long> ByStatus)> BurstAsync(int concurrency, CancellationToken cancellationToken)
+    public async Task<(double Seconds, LongConcurrentHistogram Latency, Dictionary<string, long> ByStatus)> BurstAsync(int concurrency, CancellationToken cancellationToken)
     {
-        var histogram = new LatencyHistogram();
+        var histogram = Latencies.Histogram();
         var byStatus = new Dictionary<string, long>(StringComparer.Ordinal);
         var next = -1;
         var clock = Stopwatch.StartNew();
@@ -98,7 +99,7 @@ internal sealed class LoadDriver
 
                 if (ok)
                 {
-                    histogram.Record((ended - started) * 1_000_000 / Stopwatch.Frequency);
+                    histogram.RecordLatency(Stopwatch.GetElapsedTime(started, ended));
                 }
             }
         }));
@@ -251,9 +252,8 @@ internal sealed class LoadDriver
 
         if (ok && Recorder.SecondsAt(ended) >= 0 && ended < EndTimestamp)
         {
-            var micros = (ended - started) * 1_000_000 / Stopwatch.Frequency;
             var returning = previous != 0 && (double)(started - previous) / Stopwatch.Frequency > _options.ReturningAfterSeconds;
-            (returning ? Returning : NotReturning).Record(micros);
+            (returning ? Returning : NotReturning).RecordLatency(Stopwatch.GetElapsedTime(started, ended));
         }
 
         return ok;
