@@ -10,7 +10,6 @@ using OrleansTenants.LoadTester.Baselines;
 using OrleansTenants.LoadTester.Provisioning;
 using OrleansTenants.LoadTester.Reporting;
 using OrleansTenants.LoadTester.Scenarios;
-using OrleansTenants.LoadTester.Workload;
 
 namespace OrleansTenants.LoadTester;
 

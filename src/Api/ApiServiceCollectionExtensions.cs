@@ -1,11 +1,11 @@
 using Microsoft.Extensions.Options;
+using OrleansTenants.Abstractions.Administration;
 using OrleansTenants.Api.Admin;
 using OrleansTenants.Api.Cluster;
 using OrleansTenants.Api.Health;
 using OrleansTenants.Api.Http;
 using OrleansTenants.Api.Tenants;
 using OrleansTenants.Catalog;
-using OrleansTenants.Grains;
 
 namespace OrleansTenants.Api;
 
@@ -28,7 +28,11 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<OrleansMetrics>();
         services.AddHostedService(sp => sp.GetRequiredService<OrleansMetrics>());
         services.AddProblemDetails();
-        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default));
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default);
+            options.SerializerOptions.TypeInfoResolverChain.Insert(1, ApiAdminJsonContext.Default);
+        });
         services.AddExceptionHandler<ClusterUnavailableExceptionHandler>();
         services.AddOpenApi(options => options.AddDocumentTransformer<CrmOpenApiSchemas>());
         services.AddHealthChecks().AddCheck<CatalogHealthCheck>("catalog", tags: [HealthApi.ReadinessTag]);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using OrleansTenants.Catalog.Schema;
-using OrleansTenants.Catalog.Secrets;
 using Spectre.Console;
 
 namespace OrleansTenants.Cli;

@@ -1,5 +1,4 @@
 using System.Collections;
-using OrleansTenants.Catalog.Secrets;
 
 namespace OrleansTenants.Cli;
 

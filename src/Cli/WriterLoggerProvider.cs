@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using OrleansTenants.Postgres.Embedded;
 
 namespace OrleansTenants.Cli;
 

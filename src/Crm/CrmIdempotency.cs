@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Data;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -78,18 +79,18 @@ internal static class CrmIdempotency
         read.Parameters.Add(new NpgsqlParameter { Value = tenantId, NpgsqlDbType = NpgsqlDbType.Text });
         read.Parameters.Add(new NpgsqlParameter { Value = key, NpgsqlDbType = NpgsqlDbType.Text });
         await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(2) || reader.IsDBNull(3))
+        if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull("resource_id") || reader.IsDBNull("response"))
         {
             // Only possible when the first request is still running and invisible to this snapshot.
             throw new CrmIdempotencyConflictException("A request with this Idempotency-Key is still in progress; retry later.") { Resource = resource.Name };
         }
 
-        if (reader.GetString(0) != resource.Name || !CryptographicOperations.FixedTimeEquals(reader.GetFieldValue<byte[]>(1), requestHash))
+        if (reader.GetString("resource") != resource.Name || !CryptographicOperations.FixedTimeEquals(reader.GetFieldValue<byte[]>("request_hash"), requestHash))
         {
             throw new CrmIdempotencyConflictException("This Idempotency-Key was already used with a different request body or resource.") { Resource = resource.Name };
         }
 
-        return (Encoding.UTF8.GetBytes(reader.GetString(3)), reader.GetGuid(2));
+        return (Encoding.UTF8.GetBytes(reader.GetString("response")), reader.GetGuid("resource_id"));
     }
 
     public static async Task CompleteAsync(

@@ -48,7 +48,7 @@ public static class CrmRepository
             if (++count == query.Limit)
             {
                 lastValue = CrmRowWriter.ReadValue(reader, sortOrdinal, query.SortField);
-                lastId = reader.GetGuid(0);
+                lastId = reader.GetGuid(ResourceDefinition.IdOrdinal);
             }
         }
 
@@ -208,7 +208,7 @@ public static class CrmRepository
                 CrmRowWriter.WriteRow(writer, reader, resource);
             }
 
-            return (buffer.WrittenSpan.ToArray(), reader.GetGuid(0));
+            return (buffer.WrittenSpan.ToArray(), reader.GetGuid(ResourceDefinition.IdOrdinal));
         }
         catch (PostgresException ex) when (CrmDatabaseErrors.Map(resource, ex) is { } mapped)
         {

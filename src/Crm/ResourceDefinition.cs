@@ -138,6 +138,9 @@ public sealed partial class ResourceDefinition
 
     internal int OrdinalOf(FieldDefinition field) => _ordinals[field.Name];
 
+    /// <summary>Where <c>id</c> is in <see cref="SelectList"/>: the standard fields come first, <c>id</c> before them all.</summary>
+    internal const int IdOrdinal = 0;
+
     /// <summary>The field a database constraint is about (foreign keys, unique keys, column CHECKs, rules), if known.</summary>
     internal string? FieldForConstraint(string? constraintName)
     {

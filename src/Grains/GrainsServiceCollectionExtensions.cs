@@ -1,9 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Orleans.Providers;
-using OrleansTenants.Catalog.Moves;
 using OrleansTenants.Catalog.Provisioning;
 using OrleansTenants.Catalog.Schema;
 using OrleansTenants.Catalog.Secrets;
@@ -12,7 +10,6 @@ using OrleansTenants.Grains.Administration;
 using OrleansTenants.Grains.DataCopy;
 using OrleansTenants.Grains.Moves;
 using OrleansTenants.Grains.Tenants;
-using OrleansTenants.Postgres.Migrations;
 
 namespace OrleansTenants.Grains;
 

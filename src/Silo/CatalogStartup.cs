@@ -1,5 +1,6 @@
+using Microsoft.Extensions.Options;
 using Npgsql;
-using OrleansTenants.Api.Cluster;
+using Orleans.Configuration;
 using OrleansTenants.Catalog.Provisioning;
 using OrleansTenants.Catalog.Schema;
 using OrleansTenants.Postgres.Migrations;
@@ -11,12 +12,13 @@ namespace OrleansTenants.Silo;
 /// <summary>
 /// What a silo does before it joins the cluster: apply pending catalog migrations and the cluster's (Orleans' tables
 /// and queries, which its providers need before they start), set up single mode's database, seed the demo in the
-/// embedded default, then bring every tenant database the catalog knows to the latest tenant schema.
+/// embedded default, then bring every tenant database the catalog knows to the latest tenant schema. The cluster's
+/// database is the one its membership provider was given.
 /// </summary>
 public sealed partial class CatalogStartup(
     SchemaMigrator migrator,
     MigrationRunner runner,
-    IConfiguration configuration,
+    IOptions<AdoNetClusteringSiloOptions> clustering,
     SingleModeDatabase singleMode,
     DemoSeeder demo,
     ILogger<CatalogStartup> logger)
@@ -27,7 +29,7 @@ public sealed partial class CatalogStartup(
         var applied = await migrator.ApplyCatalogAsync(cancellationToken);
         LogCatalogSchemaCurrent(logger, applied.Count);
 
-        await using (var cluster = NpgsqlDataSource.Create(ClusterDatabase.ConnectionString(configuration)))
+        await using (var cluster = NpgsqlDataSource.Create(clustering.Value.ConnectionString!))
         {
             var clusterApplied = await runner.ApplyAsync(cluster, ClusterSchema.Migrations, cancellationToken);
             LogClusterSchemaCurrent(logger, clusterApplied.Count);

@@ -6,7 +6,6 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansTenants.Api.Tests.Faults;
 using OrleansTenants.Catalog.Provisioning;
-using OrleansTenants.Catalog.Store;
 using OrleansTenants.Silo;
 using OrleansTenants.TestSupport;
 using Xunit;

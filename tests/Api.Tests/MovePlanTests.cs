@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FluentAssertions;
 using Npgsql;
-using OrleansTenants.Api.Tests.Faults;
 using Xunit;
 using static OrleansTenants.Api.Tests.MoveSteps;
 

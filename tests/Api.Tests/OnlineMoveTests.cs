@@ -4,7 +4,6 @@ using System.Text.Json;
 using FluentAssertions;
 using Npgsql;
 using OrleansTenants.Api.Tests.Faults;
-using OrleansTenants.Catalog.Store;
 using Xunit;
 using static OrleansTenants.Api.Tests.MoveSteps;
 

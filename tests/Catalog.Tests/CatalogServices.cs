@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using OrleansTenants.Catalog;
 
 namespace OrleansTenants.Catalog.Tests;
 

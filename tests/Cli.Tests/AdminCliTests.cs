@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using FluentAssertions;
-using OrleansTenants.Catalog.Store;
 using Xunit;
 
 namespace OrleansTenants.Cli.Tests;

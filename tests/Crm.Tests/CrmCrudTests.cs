@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using FluentAssertions;
 using OrleansTenants.Abstractions.Crm;
-using OrleansTenants.Crm;
 using OrleansTenants.TestSupport;
 using Xunit;
 

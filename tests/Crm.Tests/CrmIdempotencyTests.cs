@@ -1,6 +1,5 @@
 using FluentAssertions;
 using OrleansTenants.Abstractions.Crm;
-using OrleansTenants.Crm;
 using OrleansTenants.TestSupport;
 using Xunit;
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using FluentAssertions;
 using Npgsql;
 using OrleansTenants.Abstractions.Crm;
-using OrleansTenants.Crm;
 using OrleansTenants.TestSupport;
 using Xunit;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using FluentAssertions;
 using Npgsql;
-using OrleansTenants.Crm;
 using OrleansTenants.TestSupport;
 using Xunit;
 

@@ -1,5 +1,4 @@
 using FluentAssertions;
-using OrleansTenants.Crm;
 using OrleansTenants.TestSupport;
 using Xunit;
 
@@ -48,6 +47,15 @@ public sealed class CrmRegistryTests(CrmDatabase database) : IClassFixture<CrmDa
         definition.Type.Should().Be(CrmFieldType.Enum);
         definition.EnumValues.Should().Equal(values);
         definition.Filterable.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Every_resource_selects_its_id_where_the_row_readers_take_it()
+    {
+        foreach (var resource in CrmResources.All)
+        {
+            resource.OrdinalOf(resource["id"]).Should().Be(ResourceDefinition.IdOrdinal, resource.Name);
+        }
     }
 
     [Fact]

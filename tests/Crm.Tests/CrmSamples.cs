@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using FluentAssertions;
-using OrleansTenants.Crm;
 using OrleansTenants.TestSupport;
 
 namespace OrleansTenants.Crm.Tests;

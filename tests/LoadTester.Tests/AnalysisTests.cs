@@ -1,5 +1,4 @@
 using FluentAssertions;
-using OrleansTenants.Grains.Tenants;
 using OrleansTenants.LoadTester.Monitoring;
 using OrleansTenants.LoadTester.Reporting;
 using OrleansTenants.LoadTester.Scenarios;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using OrleansTenants.ClusterLauncher;
 using OrleansTenants.Postgres.Embedded;
 
 namespace OrleansTenants.LoadTester.Tests;

@@ -5,7 +5,6 @@ using OrleansTenants.Catalog.Provisioning;
 using OrleansTenants.Catalog.Schema;
 using OrleansTenants.Crm;
 using OrleansTenants.Postgres.Migrations;
-using OrleansTenants.TestSupport;
 using Xunit;
 
 namespace OrleansTenants.TestSupport;

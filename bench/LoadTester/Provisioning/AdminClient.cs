@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using OrleansTenants.Abstractions.Administration;
-using OrleansTenants.Catalog.Store;
 
 namespace OrleansTenants.LoadTester.Provisioning;
 

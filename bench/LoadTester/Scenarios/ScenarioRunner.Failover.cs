@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using OrleansTenants.LoadTester.Reporting;
 using OrleansTenants.LoadTester.Workload;
-using OrleansTenants.Postgres.Embedded;
 
 namespace OrleansTenants.LoadTester.Scenarios;
 

@@ -5,7 +5,6 @@ using OrleansTenants.Bench;
 using OrleansTenants.LoadTester.Monitoring;
 using OrleansTenants.LoadTester.Reporting;
 using OrleansTenants.LoadTester.Workload;
-using OrleansTenants.Postgres.Embedded;
 
 namespace OrleansTenants.LoadTester.Scenarios;
 

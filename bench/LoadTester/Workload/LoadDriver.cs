@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http;
 using System.Net.Sockets;
 using HdrHistogram;
 using OrleansTenants.Bench;

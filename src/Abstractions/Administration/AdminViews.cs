@@ -29,3 +29,9 @@ public sealed record ShardSetView(string Name, IReadOnlyList<string> Databases);
 public sealed record ClusterView(IReadOnlyList<SiloView> Silos);
 
 public sealed record SiloView(string Address, string Name, string? Url, string Status, int Activations, DateTimeOffset StartedAt);
+
+/// <summary>A registered database as shown to admins: no connection settings.</summary>
+public sealed record DatabaseRecord(string Name, string Kind, string? ShardSet, int? ShardIndex, DateTimeOffset CreatedAt);
+
+/// <summary>How many stored values a rotation re-encrypted.</summary>
+public sealed record KeyRotationResult(string ActiveKeyId, int DatabaseSecrets, int TenantSecrets);

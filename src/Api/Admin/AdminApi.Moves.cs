@@ -27,7 +27,7 @@ public static partial class AdminApi
     public static async Task<Results<Accepted<TenantMove>, ProblemHttpResult>> StartMoveAsync(
         string id, HttpContext context, JsonBody body, TenantAdministration administration)
     {
-        var (request, problem) = await body.ReadAsync(context, AdminJsonContext.Default.MoveTenantRequest);
+        var (request, problem) = await body.ReadAsync(context, AdminRequestJson.Strict.MoveTenantRequest);
         if (request is null)
         {
             return problem!;
@@ -40,7 +40,7 @@ public static partial class AdminApi
     public static async Task<Results<Ok<TenantMovePlan>, ProblemHttpResult>> PlanMoveAsync(
         string id, HttpContext context, JsonBody body, TenantAdministration administration)
     {
-        var (request, problem) = await body.ReadAsync(context, AdminJsonContext.Default.MoveTenantRequest);
+        var (request, problem) = await body.ReadAsync(context, AdminRequestJson.Strict.MoveTenantRequest);
         return request is null
             ? problem!
             : TypedResults.Ok(await administration.PlanMoveAsync(id, request, context.RequestAborted));

@@ -31,7 +31,7 @@ public static partial class AdminApi
     public static async Task<Results<Created<TenantView>, ProblemHttpResult>> CreateTenantAsync(
         HttpContext context, JsonBody body, TenantAdministration administration)
     {
-        var (request, problem) = await body.ReadAsync(context, AdminJsonContext.Default.CreateTenantRequest);
+        var (request, problem) = await body.ReadAsync(context, AdminRequestJson.Strict.CreateTenantRequest);
         if (request is null)
         {
             return problem!;
@@ -60,7 +60,7 @@ public static partial class AdminApi
         IssueApiKeyRequest? request = null;
         if (context.Request.ContentLength > 0)
         {
-            (request, var problem) = await body.ReadAsync(context, AdminJsonContext.Default.IssueApiKeyRequest);
+            (request, var problem) = await body.ReadAsync(context, AdminRequestJson.Strict.IssueApiKeyRequest);
             if (request is null)
             {
                 return problem!;
@@ -87,7 +87,7 @@ public static partial class AdminApi
     public static async Task<Results<Ok<TenantView>, ProblemHttpResult>> ReplaceConnectionAsync(
         string id, HttpContext context, JsonBody body, TenantAdministration administration, TenantCatalog tenants)
     {
-        var (request, problem) = await body.ReadAsync(context, AdminJsonContext.Default.ReplaceConnectionRequest);
+        var (request, problem) = await body.ReadAsync(context, AdminRequestJson.Strict.ReplaceConnectionRequest);
         if (request is null)
         {
             return problem!;

@@ -40,7 +40,7 @@ public static partial class AdminApi
     public static async Task<Results<Created<DatabaseRecord>, ProblemHttpResult>> RegisterDatabaseAsync(
         HttpContext context, JsonBody body, TenantAdministration administration)
     {
-        var (request, problem) = await body.ReadAsync(context, AdminJsonContext.Default.RegisterDatabaseRequest);
+        var (request, problem) = await body.ReadAsync(context, AdminRequestJson.Strict.RegisterDatabaseRequest);
         if (request is null)
         {
             return problem!;
@@ -55,7 +55,7 @@ public static partial class AdminApi
     public static async Task<Results<Created<ShardSetView>, ProblemHttpResult>> CreateShardSetAsync(
         HttpContext context, JsonBody body, TenantAdministration administration)
     {
-        var (request, problem) = await body.ReadAsync(context, AdminJsonContext.Default.CreateShardSetRequest);
+        var (request, problem) = await body.ReadAsync(context, AdminRequestJson.Strict.CreateShardSetRequest);
         if (request is null)
         {
             return problem!;

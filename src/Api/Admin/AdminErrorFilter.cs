@@ -1,7 +1,6 @@
 using Npgsql;
 using OrleansTenants.Abstractions.Administration;
 using OrleansTenants.Api.Http;
-using OrleansTenants.Grains.Administration;
 
 namespace OrleansTenants.Api.Admin;
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using OrleansTenants.Abstractions.Administration;
-using OrleansTenants.Grains.Administration;
 using OrleansTenants.Grains.Tenants;
 
 namespace OrleansTenants.Api.Cluster;

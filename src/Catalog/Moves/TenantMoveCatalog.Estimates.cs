@@ -1,4 +1,4 @@
-using Npgsql;
+using System.Data;
 using OrleansTenants.Abstractions.Moves;
 
 namespace OrleansTenants.Catalog.Moves;
@@ -24,20 +24,20 @@ public sealed partial class TenantMoveCatalog
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         await using var fit = Command(db,
-            """
-            SELECT count(*), regr_intercept(seconds, rows), regr_slope(seconds, rows) FROM (
+            $"""
+            SELECT count(*) AS sample, regr_intercept(seconds, rows) AS intercept, regr_slope(seconds, rows) AS slope FROM (
                 SELECT extract(epoch FROM finished_at - started_at)::float8 AS seconds, rows_copied::float8 AS rows
-                FROM catalog.tenant_moves WHERE status = 'completed' AND mode = $1 AND started_at IS NOT NULL
+                FROM catalog.tenant_moves WHERE status = '{TenantMoveStatuses.Completed}' AND mode = $1 AND started_at IS NOT NULL
                 ORDER BY finished_at DESC LIMIT $2) recent
             """,
             [mode, EstimateSample]);
         await using var reader = await fit.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        var sample = reader.GetInt64(0);
+        var sample = reader.GetInt64("sample");
         // No slope when the sample's moves all had the same number of rows: nothing to learn the copy rate from.
-        if (sample >= EstimateMinimumSample && !reader.IsDBNull(1) && !reader.IsDBNull(2))
+        if (sample >= EstimateMinimumSample && !reader.IsDBNull("intercept") && !reader.IsDBNull("slope"))
         {
-            var seconds = Math.Max(0, reader.GetDouble(1)) + Math.Max(0, reader.GetDouble(2)) * rows;
+            var seconds = Math.Max(0, reader.GetDouble("intercept")) + Math.Max(0, reader.GetDouble("slope")) * rows;
             return (seconds, $"fitted to the last {sample} completed {mode} moves");
         }
 

@@ -13,7 +13,7 @@ public sealed partial class TenantMoveCatalog
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(db,
-            "UPDATE catalog.tenant_moves SET status = 'running', phase = 'preparing', started_at = now() WHERE tenant_id = $1 AND id = $2 AND status = 'pending' AND mode = 'online'",
+            $"UPDATE catalog.tenant_moves SET status = '{TenantMoveStatuses.Running}', phase = '{TenantMovePhases.Preparing}', started_at = now() WHERE tenant_id = $1 AND id = $2 AND status = '{TenantMoveStatuses.Pending}' AND mode = '{TenantMoveModes.Online}'",
             cancellationToken, tenantId, moveId);
     }
 
@@ -26,10 +26,10 @@ public sealed partial class TenantMoveCatalog
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(db,
-            """
+            $"""
             UPDATE catalog.tenant_moves SET phase = $2, lag_bytes = $3, lag_seconds = $4,
                 rows_by_table = coalesce($5, rows_by_table), rows_copied = coalesce($6, rows_copied)
-            WHERE id = $1 AND status = 'running'
+            WHERE id = $1 AND status = '{TenantMoveStatuses.Running}'
             """,
             cancellationToken,
             moveId,
@@ -49,9 +49,9 @@ public sealed partial class TenantMoveCatalog
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
         var asked = await ExecuteAsync(db,
-            """
+            $"""
             UPDATE catalog.tenant_moves SET cancel_requested = true
-            WHERE tenant_id = $1 AND id = $2 AND mode = 'online' AND (status = 'pending' OR (status = 'running' AND phase IN ('preparing', 'copying', 'catching-up')))
+            WHERE tenant_id = $1 AND id = $2 AND mode = '{TenantMoveModes.Online}' AND (status = '{TenantMoveStatuses.Pending}' OR (status = '{TenantMoveStatuses.Running}' AND phase IN ('{TenantMovePhases.Preparing}', '{TenantMovePhases.Copying}', '{TenantMovePhases.CatchingUp}')))
             """,
             cancellationToken, tenantId, moveId);
         if (asked > 0)
@@ -68,7 +68,7 @@ public sealed partial class TenantMoveCatalog
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(db,
-            "UPDATE catalog.tenant_moves SET phase = 'cutting-over' WHERE id = $1 AND status = 'running' AND NOT cancel_requested",
+            $"UPDATE catalog.tenant_moves SET phase = '{TenantMovePhases.CuttingOver}' WHERE id = $1 AND status = '{TenantMoveStatuses.Running}' AND NOT cancel_requested",
             cancellationToken, moveId);
     }
 
@@ -76,7 +76,7 @@ public sealed partial class TenantMoveCatalog
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         return (await QueryAsync(db,
-            $"UPDATE catalog.tenant_moves SET status = 'cancelled', phase = NULL, lag_bytes = NULL, lag_seconds = NULL, finished_at = now() WHERE id = $1 RETURNING {Columns}",
+            $"UPDATE catalog.tenant_moves SET status = '{TenantMoveStatuses.Cancelled}', phase = NULL, lag_bytes = NULL, lag_seconds = NULL, finished_at = now() WHERE id = $1 RETURNING {Columns}",
             cancellationToken, move.Id)).Single();
     }
 

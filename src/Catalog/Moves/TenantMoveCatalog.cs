@@ -61,11 +61,11 @@ public sealed partial class TenantMoveCatalog(CatalogDatabase catalog)
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
         var claimed = (await QueryAsync(db,
-            $"UPDATE catalog.tenant_moves SET status = 'running', started_at = now() WHERE tenant_id = $1 AND id = $2 AND status = 'pending' AND mode = 'offline' RETURNING {Columns}",
+            $"UPDATE catalog.tenant_moves SET status = '{TenantMoveStatuses.Running}', started_at = now() WHERE tenant_id = $1 AND id = $2 AND status = '{TenantMoveStatuses.Pending}' AND mode = '{TenantMoveModes.Offline}' RETURNING {Columns}",
             cancellationToken, tenantId, moveId)).SingleOrDefault();
         if (claimed is not null)
         {
-            await ExecuteAsync(db, "UPDATE catalog.tenants SET status = 'moving', updated_at = now() WHERE id = $1", cancellationToken, tenantId);
+            await ExecuteAsync(db, $"UPDATE catalog.tenants SET status = '{TenantStatuses.Moving}', updated_at = now() WHERE id = $1", cancellationToken, tenantId);
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -83,8 +83,8 @@ public sealed partial class TenantMoveCatalog(CatalogDatabase catalog)
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
         var switched = await ExecuteAsync(db,
-            """
-            UPDATE catalog.tenants SET status = 'active', placement_mode = $2, database_name = $3, connection_secret = NULL, connection_key_id = NULL, updated_at = now()
+            $"""
+            UPDATE catalog.tenants SET status = '{TenantStatuses.Active}', placement_mode = $2, database_name = $3, connection_secret = NULL, connection_key_id = NULL, updated_at = now()
             WHERE id = $1 AND status = $5 AND database_name = $4
             """,
             cancellationToken, move.TenantId, move.ToMode, move.ToDatabase, move.FromDatabase, move.Mode == TenantMoveModes.Online ? TenantStatuses.Active : TenantStatuses.Moving);
@@ -95,8 +95,8 @@ public sealed partial class TenantMoveCatalog(CatalogDatabase catalog)
 
         var completed = (await QueryAsync(db,
             $"""
-            UPDATE catalog.tenant_moves SET status = 'completed', rows_copied = $2, verification = $3, write_pause_ms = $4,
-                phase = CASE WHEN mode = 'online' THEN 'cleaning-up' END, lag_bytes = NULL, lag_seconds = NULL, finished_at = now()
+            UPDATE catalog.tenant_moves SET status = '{TenantMoveStatuses.Completed}', rows_copied = $2, verification = $3, write_pause_ms = $4,
+                phase = CASE WHEN mode = '{TenantMoveModes.Online}' THEN '{TenantMovePhases.CleaningUp}' END, lag_bytes = NULL, lag_seconds = NULL, finished_at = now()
             WHERE id = $1 RETURNING {Columns}
             """,
             cancellationToken, move.Id, rowsCopied, VerificationParameter(verification), writePause.TotalMilliseconds)).Single();
@@ -114,11 +114,11 @@ public sealed partial class TenantMoveCatalog(CatalogDatabase catalog)
     {
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
-        await ExecuteAsync(db, "UPDATE catalog.tenants SET status = 'active', updated_at = now() WHERE id = $1 AND status = 'moving'", cancellationToken, move.TenantId);
+        await ExecuteAsync(db, $"UPDATE catalog.tenants SET status = '{TenantStatuses.Active}', updated_at = now() WHERE id = $1 AND status = '{TenantStatuses.Moving}'", cancellationToken, move.TenantId);
         var failed = (await QueryAsync(db,
             $"""
-            UPDATE catalog.tenant_moves SET status = 'failed', error = left($2, 2000), verification = $3, lag_bytes = NULL, lag_seconds = NULL, finished_at = now(),
-                phase = CASE WHEN mode = 'online' THEN 'cleaning-up' END
+            UPDATE catalog.tenant_moves SET status = '{TenantMoveStatuses.Failed}', error = left($2, 2000), verification = $3, lag_bytes = NULL, lag_seconds = NULL, finished_at = now(),
+                phase = CASE WHEN mode = '{TenantMoveModes.Online}' THEN '{TenantMovePhases.CleaningUp}' END
             WHERE id = $1 RETURNING {Columns}
             """,
             cancellationToken, move.Id, error, VerificationParameter(verification))).Single();
@@ -137,7 +137,7 @@ public sealed partial class TenantMoveCatalog(CatalogDatabase catalog)
         }
 
         await using var db = await catalog.OpenConnectionAsync(cancellationToken);
-        await ExecuteAsync(db, "UPDATE catalog.tenants SET status = 'active', updated_at = now() WHERE id = $1 AND status = 'moving'", cancellationToken, tenantId);
+        await ExecuteAsync(db, $"UPDATE catalog.tenants SET status = '{TenantStatuses.Active}', updated_at = now() WHERE id = $1 AND status = '{TenantStatuses.Moving}'", cancellationToken, tenantId);
     }
 
     private static NpgsqlParameter VerificationParameter(IReadOnlyList<TableVerification>? verification) =>

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Data;
 using System.Security.Cryptography;
 using System.Text;
 using Npgsql;
@@ -83,8 +84,8 @@ public sealed class ApiKeyCatalog(CatalogDatabase catalog)
             return null;
         }
 
-        var stored = reader.GetFieldValue<byte[]>(1);
-        return CryptographicOperations.FixedTimeEquals(stored, Hash(presentedKey)) ? reader.GetString(0) : null;
+        var stored = reader.GetFieldValue<byte[]>("key_hash");
+        return CryptographicOperations.FixedTimeEquals(stored, Hash(presentedKey)) ? reader.GetString("tenant_id") : null;
     }
 
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));

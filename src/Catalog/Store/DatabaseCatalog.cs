@@ -1,8 +1,8 @@
 using System.Data;
 using Npgsql;
+using OrleansTenants.Abstractions.Administration;
 using OrleansTenants.Abstractions.Catalog;
 using OrleansTenants.Catalog.Secrets;
-using OrleansTenants.Postgres.Migrations;
 
 namespace OrleansTenants.Catalog.Store;
 
@@ -145,6 +145,6 @@ public sealed class DatabaseCatalog(CatalogDatabase catalog, SecretProtector pro
             throw new KeyNotFoundException($"Database '{name}' is not registered in the catalog.");
         }
 
-        return (reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+        return (reader.GetString("connection_secret"), reader.IsDBNull("migration_secret") ? null : reader.GetString("migration_secret"));
     }
 }

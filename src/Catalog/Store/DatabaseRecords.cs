@@ -9,6 +9,3 @@ public sealed record DatabaseRegistration(
 {
     public override string ToString() => $"DatabaseRegistration {{ Name = {Name}, Kind = {Kind} }}";
 }
-
-/// <summary>A registered database as shown to admins: no connection settings.</summary>
-public sealed record DatabaseRecord(string Name, string Kind, string? ShardSet, int? ShardIndex, DateTimeOffset CreatedAt);

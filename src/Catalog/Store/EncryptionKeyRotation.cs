@@ -1,11 +1,9 @@
+using System.Data;
 using Npgsql;
+using OrleansTenants.Abstractions.Administration;
 using OrleansTenants.Catalog.Secrets;
-using OrleansTenants.Postgres.Migrations;
 
 namespace OrleansTenants.Catalog.Store;
-
-/// <summary>How many stored values a rotation re-encrypted.</summary>
-public sealed record KeyRotationResult(string ActiveKeyId, int DatabaseSecrets, int TenantSecrets);
 
 /// <summary>
 /// Re-encrypts every stored secret that is not under the active key, in one transaction with the
@@ -86,7 +84,7 @@ public sealed class EncryptionKeyRotation(CatalogDatabase catalog, SecretProtect
         var rows = new List<(string, string, string?)>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+            rows.Add((reader.GetString("name"), reader.GetString("connection_secret"), reader.IsDBNull("migration_secret") ? null : reader.GetString("migration_secret")));
         }
 
         return rows;
@@ -100,7 +98,7 @@ public sealed class EncryptionKeyRotation(CatalogDatabase catalog, SecretProtect
         var rows = new List<(string, string)>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add((reader.GetString(0), reader.GetString(1)));
+            rows.Add((reader.GetString("id"), reader.GetString("connection_secret")));
         }
 
         return rows;

@@ -2,12 +2,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using OrleansTenants.Abstractions.Administration;
 using OrleansTenants.Abstractions.Moves;
 using OrleansTenants.Abstractions.Tenants;
 using OrleansTenants.Catalog.Schema;
-using OrleansTenants.Catalog.Store;
 
 namespace OrleansTenants.Cli.AdminApi;
 
@@ -20,7 +20,8 @@ internal sealed record AdminResponse<T>(T Value, string Json);
 /// </summary>
 internal sealed class AdminClient : IDisposable
 {
-    private static readonly CliJsonContext Json = CliJsonContext.Default;
+    // Requests leave out what is not set, as a person would write them.
+    private static readonly AdminJsonContext Json = new(new JsonSerializerOptions(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull });
     private readonly HttpClient _http;
 
     public AdminClient(Uri baseAddress, string? adminKey, HttpMessageHandler? handler = null)
@@ -77,7 +78,7 @@ internal sealed class AdminClient : IDisposable
         SendAsync(HttpMethod.Post, $"admin/tenants/{Segment(tenantId)}/api-keys", Body(request, Json.IssueApiKeyRequest), Json.ApiKeyView, ct);
 
     public Task RevokeApiKeyAsync(string tenantId, Guid keyId, CancellationToken ct) =>
-        SendAsync(HttpMethod.Delete, $"admin/tenants/{Segment(tenantId)}/api-keys/{keyId}", null, Json.JsonElement, ct);
+        SendAsync(HttpMethod.Delete, $"admin/tenants/{Segment(tenantId)}/api-keys/{keyId}", null, CliJsonContext.Default.JsonElement, ct);
 
     public Task<AdminResponse<List<DatabaseRecord>>> ListDatabasesAsync(CancellationToken ct) =>
         SendAsync(HttpMethod.Get, "admin/databases", null, Json.ListDatabaseRecord, ct);
@@ -92,10 +93,10 @@ internal sealed class AdminClient : IDisposable
         SendAsync(HttpMethod.Get, "admin/cluster", null, Json.ClusterView, ct);
 
     public Task<AdminResponse<JsonElement>> GetMetricsAsync(CancellationToken ct) =>
-        SendAsync(HttpMethod.Get, "admin/metrics", null, Json.JsonElement, ct);
+        SendAsync(HttpMethod.Get, "admin/metrics", null, CliJsonContext.Default.JsonElement, ct);
 
     public Task<AdminResponse<SchemaStatusReport>> GetSchemaStatusAsync(CancellationToken ct) =>
-        SendAsync(HttpMethod.Get, "admin/schema", null, Json.SchemaStatusReport, ct);
+        SendAsync(HttpMethod.Get, "admin/schema", null, CliJsonContext.Default.SchemaStatusReport, ct);
 
     public Task<AdminResponse<KeyRotationResult>> RotateEncryptionAsync(CancellationToken ct) =>
         SendAsync(HttpMethod.Post, "admin/encryption/rotate", null, Json.KeyRotationResult, ct);

@@ -1,7 +1,6 @@
 using OrleansTenants.Abstractions.Administration;
 using OrleansTenants.Abstractions.Catalog;
 using OrleansTenants.Abstractions.Moves;
-using OrleansTenants.Grains.Moves;
 
 namespace OrleansTenants.Grains.Administration;
 

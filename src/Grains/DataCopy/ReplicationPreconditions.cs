@@ -1,3 +1,4 @@
+using System.Data;
 using System.Globalization;
 using Npgsql;
 
@@ -31,15 +32,15 @@ internal static class ReplicationPreconditions
             await connection.OpenAsync(cancellationToken);
             await using var command = new NpgsqlCommand(
                 """
-                SELECT current_setting('wal_level'), current_setting('server_version_num')::int, r.rolsuper,
-                       current_setting('max_replication_slots')::int - (SELECT count(*) FROM pg_replication_slots),
-                       current_setting('max_logical_replication_workers')::int
+                SELECT current_setting('wal_level') AS wal_level, current_setting('server_version_num')::int AS version, r.rolsuper,
+                       current_setting('max_replication_slots')::int - (SELECT count(*) FROM pg_replication_slots) AS free_slots,
+                       current_setting('max_logical_replication_workers')::int AS workers
                 FROM pg_roles r WHERE r.rolname = current_user
                 """,
                 connection);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
-            var (walLevel, version, superuser, freeSlots, workers) = (reader.GetString(0), reader.GetInt32(1), reader.GetBoolean(2), reader.GetInt64(3), reader.GetInt32(4));
+            var (walLevel, version, superuser, freeSlots, workers) = (reader.GetString("wal_level"), reader.GetInt32("version"), reader.GetBoolean("rolsuper"), reader.GetInt64("free_slots"), reader.GetInt32("workers"));
             if (version < 150000)
             {
                 missing.Add($"the {side} server runs PostgreSQL {version / 10000}; row filters of logical replication need PostgreSQL 15 or later");

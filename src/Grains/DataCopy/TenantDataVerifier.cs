@@ -1,3 +1,4 @@
+using System.Data;
 using Npgsql;
 using OrleansTenants.Abstractions.Moves;
 using OrleansTenants.Crm;
@@ -38,12 +39,12 @@ internal static class TenantDataVerifier
     {
         // Each value counts in its column's place (a NULL as 0), so values swapped between columns change the hash; sum(bigint) is numeric, so it cannot overflow.
         await using var summary = new NpgsqlCommand(
-            $"SELECT count(*), coalesce(sum(hash_record_extended(ROW({string.Join(", ", table.Columns)}), 0)), 0)::text "
+            $"SELECT count(*) AS rows, coalesce(sum(hash_record_extended(ROW({string.Join(", ", table.Columns)}), 0)), 0)::text AS checksum "
             + $"FROM {ResourceDefinition.Schema}.{table.Name} WHERE tenant_id = $1",
             connection);
         summary.Parameters.AddWithValue(tenantId);
         await using var reader = await summary.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return (reader.GetInt64(0), reader.GetString(1));
+        return (reader.GetInt64("rows"), reader.GetString("checksum"));
     }
 }

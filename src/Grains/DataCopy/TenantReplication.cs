@@ -1,3 +1,4 @@
+using System.Data;
 using Npgsql;
 using OrleansTenants.Abstractions.Moves;
 using OrleansTenants.Crm;
@@ -111,14 +112,14 @@ internal sealed class TenantReplication(string sourceConnectionString, string ta
         await using var publisher = await _source.OpenConnectionAsync(cancellationToken);
         await using var lag = new NpgsqlCommand(
             """
-            SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), s.confirmed_flush_lsn)::bigint, extract(epoch FROM r.replay_lag)::float8
+            SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), s.confirmed_flush_lsn)::bigint AS lag_bytes, extract(epoch FROM r.replay_lag)::float8 AS lag_seconds
             FROM pg_replication_slots s LEFT JOIN pg_stat_replication r ON r.pid = s.active_pid WHERE s.slot_name = $1
             """,
             publisher);
         lag.Parameters.AddWithValue(Name);
         await using var reader = await lag.ExecuteReaderAsync(cancellationToken);
         var (lagBytes, lagSeconds) = await reader.ReadAsync(cancellationToken)
-            ? (reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetDouble(1))
+            ? (reader.IsDBNull("lag_bytes") ? null : reader.GetInt64("lag_bytes"), reader.IsDBNull("lag_seconds") ? null : reader.GetDouble("lag_seconds"))
             : ((long?)null, (double?)null);
         return new ReplicationProgress(synced, TenantDataCopier.Tables.Count, lagBytes, lagSeconds, rows);
     }
@@ -131,10 +132,10 @@ internal sealed class TenantReplication(string sourceConnectionString, string ta
         // yet. A transaction that then commits synchronously flushes the WAL before it, so the walsender may send it all.
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await ExecuteAsync(connection, "SET LOCAL synchronous_commit = on", cancellationToken);
-        await using var position = new NpgsqlCommand("SELECT pg_current_xact_id()::text, pg_current_wal_insert_lsn()::text", connection);
+        await using var position = new NpgsqlCommand("SELECT pg_current_xact_id()::text AS xact, pg_current_wal_insert_lsn()::text AS lsn", connection);
         await using var reader = await position.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        var lsn = reader.GetString(1);
+        var lsn = reader.GetString("lsn");
         await reader.DisposeAsync();
         await transaction.CommitAsync(cancellationToken);
         return lsn;

@@ -1,3 +1,4 @@
+using System.Data;
 using Npgsql;
 using OrleansTenants.Abstractions.Moves;
 using OrleansTenants.Crm;
@@ -9,7 +10,7 @@ internal static class TenantRowCounts
 {
     // Table names are constants of ours (the moved tables), never input.
     private static readonly string CountSql = string.Join(" UNION ALL ",
-        TenantDataCopier.Tables.Select(t => $"SELECT '{t.Name}', count(*) FROM {ResourceDefinition.Schema}.{t.Name} WHERE tenant_id = $1"));
+        TenantDataCopier.Tables.Select(t => $"SELECT '{t.Name}' AS table_name, count(*) AS rows FROM {ResourceDefinition.Schema}.{t.Name} WHERE tenant_id = $1"));
 
     public static async Task<IReadOnlyList<TableRows>> CountAsync(NpgsqlConnection connection, string tenantId, CancellationToken cancellationToken)
     {
@@ -19,7 +20,7 @@ internal static class TenantRowCounts
         var rows = new List<TableRows>(TenantDataCopier.Tables.Count);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new TableRows(reader.GetString(0), reader.GetInt64(1)));
+            rows.Add(new TableRows(reader.GetString("table_name"), reader.GetInt64("rows")));
         }
 
         return rows;

@@ -4,7 +4,6 @@ using Orleans.Storage;
 using OrleansTenants.Abstractions.Moves;
 using OrleansTenants.Abstractions.Tenants;
 using OrleansTenants.Catalog.Moves;
-using OrleansTenants.Grains.Tenants;
 
 namespace OrleansTenants.Grains.Moves;
 

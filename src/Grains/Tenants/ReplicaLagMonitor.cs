@@ -1,3 +1,4 @@
+using System.Data;
 using System.Diagnostics;
 using Npgsql;
 
@@ -35,13 +36,13 @@ internal sealed class ReplicaLagMonitor(NpgsqlDataSource primary, NpgsqlDataSour
             var primaryPosition = await ScalarAsync(primary, "SELECT pg_current_wal_lsn()::text", cancellationToken);
             await using var connection = await replicas.OpenConnectionAsync(cancellationToken);
             await using var command = new NpgsqlCommand(
-                "SELECT pg_is_in_recovery(), coalesce(pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn()), 0)", connection);
+                "SELECT pg_is_in_recovery() AS in_recovery, coalesce(pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn()), 0) AS lag_bytes", connection);
             command.Parameters.AddWithValue(primaryPosition);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
 
             // Connected to the primary itself (every replica down): nothing lags.
-            _lagging = reader.GetBoolean(0) && reader.GetFieldValue<decimal>(1) > maxLagBytes;
+            _lagging = reader.GetBoolean("in_recovery") && reader.GetFieldValue<decimal>("lag_bytes") > maxLagBytes;
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
         {

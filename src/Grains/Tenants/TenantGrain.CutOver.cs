@@ -4,7 +4,6 @@ using Npgsql;
 using OrleansTenants.Abstractions.Catalog;
 using OrleansTenants.Abstractions.Moves;
 using OrleansTenants.Grains.DataCopy;
-using OrleansTenants.Grains.Moves;
 
 namespace OrleansTenants.Grains.Tenants;
 

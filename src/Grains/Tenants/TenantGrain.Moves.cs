@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using OrleansTenants.Abstractions.Moves;
 using OrleansTenants.Grains.DataCopy;
-using OrleansTenants.Grains.Moves;
 using OrleansTenants.Postgres;
 
 namespace OrleansTenants.Grains.Tenants;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -13,7 +12,6 @@ using OrleansTenants.Catalog.Moves;
 using OrleansTenants.Catalog.Store;
 using OrleansTenants.Crm;
 using OrleansTenants.Grains.DataCopy;
-using OrleansTenants.Grains.Moves;
 using OrleansTenants.Postgres;
 
 namespace OrleansTenants.Grains.Tenants;
@@ -127,32 +125,6 @@ public sealed partial class TenantGrain(
             await CrmRepository.DeleteAsync(connection, definition, tenantId, id, ct)
                 ? new TenantResult(TenantOutcome.Deleted, Id: id)
                 : NotFound(definition, id), cancellationToken);
-
-    public async Task<TenantHealth> CheckHealthAsync(CancellationToken cancellationToken)
-    {
-        using var shared = await _lifecycle.ReaderLockAsync(cancellationToken);
-        if (_configuration is null || _lease is null)
-        {
-            return new TenantHealth(false, false, false, 0, "The tenant does not exist.");
-        }
-
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            await using var connection = await _lease.DataSource.Primary.OpenConnectionAsync(cancellationToken);
-            await using var command = new NpgsqlCommand(
-                "SELECT count(*) = count(*) FILTER (WHERE c.relrowsecurity AND c.relforcerowsecurity) AND count(*) > 0 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'crm' AND c.relkind = 'r'",
-                connection);
-            var rls = (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
-            return new TenantHealth(true, true, rls, Stopwatch.GetElapsedTime(started).TotalMilliseconds, null);
-        }
-        catch (NpgsqlException ex)
-        {
-            // Connected means a session was established: a server that refuses our credentials or lacks the database did not give one.
-            var connected = ex is PostgresException && !DatabaseErrors.IsUnavailable(ex);
-            return new TenantHealth(connected, false, false, Stopwatch.GetElapsedTime(started).TotalMilliseconds, DatabaseErrors.Describe(ex));
-        }
-    }
 
     /// <summary>Reads the tenant's configuration and takes its pool; an interrupted move found on the way is failed first.</summary>
     /// <param name="prepared">A pool made for the configuration about to be read (a move's target): used if it fits.</param>

@@ -1,3 +1,4 @@
+using System.Data;
 using Npgsql;
 
 namespace OrleansTenants.Postgres.Migrations;
@@ -34,7 +35,7 @@ internal static class MigrationHistorySql
         var rows = new List<AppliedMigration>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new AppliedMigration(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3)));
+            rows.Add(new AppliedMigration(reader.GetInt32("version"), reader.GetString("file_name"), reader.GetString("checksum"), reader.GetFieldValue<DateTimeOffset>("applied_at")));
         }
 
         return rows;

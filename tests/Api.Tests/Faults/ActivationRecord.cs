@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using OrleansTenants.Grains.Tenants;
 
 namespace OrleansTenants.Api.Tests.Faults;
 

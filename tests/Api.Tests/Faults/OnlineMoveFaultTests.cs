@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FluentAssertions;
-using OrleansTenants.Catalog.Store;
 using OrleansTenants.TestSupport;
 using Xunit;
 

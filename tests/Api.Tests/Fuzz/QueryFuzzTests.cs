@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using FluentAssertions;
 using OrleansTenants.Crm;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using FluentAssertions;
-using Microsoft.Extensions.Options;
 using OrleansTenants.Catalog.Secrets;
 
 namespace OrleansTenants.Catalog.Tests.Secrets;

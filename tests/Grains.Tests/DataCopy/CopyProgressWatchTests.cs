@@ -2,7 +2,6 @@ using FluentAssertions;
 using Microsoft.Extensions.Time.Testing;
 using OrleansTenants.Abstractions.Moves;
 using OrleansTenants.Grains.DataCopy;
-using OrleansTenants.Grains.Moves;
 using Xunit;
 
 namespace OrleansTenants.Grains.Tests.DataCopy;

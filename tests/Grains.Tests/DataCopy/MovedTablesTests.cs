@@ -1,7 +1,6 @@
 using FluentAssertions;
 using OrleansTenants.Crm;
 using OrleansTenants.Grains.DataCopy;
-using OrleansTenants.Grains.Moves;
 using OrleansTenants.TestSupport;
 using Xunit;
 

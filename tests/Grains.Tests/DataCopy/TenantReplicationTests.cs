@@ -5,7 +5,6 @@ using OrleansTenants.Abstractions.Moves;
 using OrleansTenants.Catalog.Provisioning;
 using OrleansTenants.Catalog.Schema;
 using OrleansTenants.Grains.DataCopy;
-using OrleansTenants.Grains.Moves;
 using OrleansTenants.Postgres.Migrations;
 using OrleansTenants.TestSupport;
 using Xunit;
