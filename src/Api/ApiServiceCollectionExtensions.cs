@@ -6,6 +6,7 @@ using OrleansTenants.Api.Health;
 using OrleansTenants.Api.Http;
 using OrleansTenants.Api.Tenants;
 using OrleansTenants.Catalog;
+using Scalar.AspNetCore;
 
 namespace OrleansTenants.Api;
 
@@ -45,6 +46,8 @@ public static class ApiServiceCollectionExtensions
         app.MapTenantCrmApi();
         app.MapAdminApi();
         app.MapOpenApi();
+        // The reference page and its script are served from the package: nothing is fetched from the internet.
+        app.MapScalarApiReference("/docs", options => options.WithTitle("OrleansTenants API"));
         return app;
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using FluentAssertions;
 using OrleansTenants.Crm;
 using Xunit;
@@ -7,7 +8,7 @@ using Xunit;
 namespace OrleansTenants.Api.Tests;
 
 /// <summary>The OpenAPI document describes the endpoints and, from the resource registry, every resource's fields.</summary>
-public sealed class OpenApiTests(ApiCluster cluster) : IClassFixture<ApiCluster>
+public sealed partial class OpenApiTests(ApiCluster cluster) : IClassFixture<ApiCluster>
 {
     [Fact]
     public async Task The_document_has_the_endpoints_and_a_schema_per_resource_from_the_registry()
@@ -64,4 +65,28 @@ public sealed class OpenApiTests(ApiCluster cluster) : IClassFixture<ApiCluster>
             responses["401"].GetProperty("content").TryGetProperty("application/problem+json", out _).Should().BeTrue(name);
         }
     }
+
+    [Fact]
+    public async Task The_reference_page_at_docs_reads_the_document_and_loads_its_script_from_this_server()
+    {
+        var silo = cluster.Silos[0];
+        using var page = await silo.GetAsync("/docs");
+        page.StatusCode.Should().Be(HttpStatusCode.OK);
+        page.Content.Headers.ContentType!.MediaType.Should().Be("text/html");
+        var html = await page.Content.ReadAsStringAsync();
+        // Scalar resolves the document's URL against the application's base, not against /docs/.
+        html.Should().Contain("\"url\":\"openapi/v1.json\"");
+
+        var scripts = ScriptSources().Matches(html).Select(m => m.Groups[1].Value).ToList();
+        scripts.Should().NotBeEmpty().And.OnlyContain(src => !src.Contains("//", StringComparison.Ordinal), "no script comes from another host");
+        foreach (var src in scripts)
+        {
+            using var script = await silo.GetAsync(new Uri(page.RequestMessage!.RequestUri!, src));
+            script.StatusCode.Should().Be(HttpStatusCode.OK, src);
+            (await script.Content.ReadAsByteArrayAsync()).Should().NotBeEmpty(src);
+        }
+    }
+
+    [GeneratedRegex("<script[^>]*\\ssrc=\"([^\"]+)\"")]
+    private static partial Regex ScriptSources();
 }
