@@ -14,8 +14,12 @@ namespace OrleansTenants.Crm;
 /// </summary>
 public static class CrmRepository
 {
-    /// <summary>A page: <c>{"items":[...],"nextCursor":string|null}</c>.</summary>
-    public static async Task<byte[]> ListAsync(NpgsqlConnection connection, ResourceDefinition resource, string tenantId, ListQuery query, CancellationToken cancellationToken)
+    /// <summary>
+    /// A page: <c>{"items":[...],"nextCursor":string|null}</c>, with <c>"total"</c> and <c>"totalIsEstimate"</c> when
+    /// the query asks to count: exact up to <paramref name="exactCountCap"/> rows, past it the planner's estimate.
+    /// </summary>
+    public static async Task<byte[]> ListAsync(
+        NpgsqlConnection connection, ResourceDefinition resource, string tenantId, ListQuery query, int exactCountCap, CancellationToken cancellationToken)
     {
         CheckArguments(connection, resource, tenantId);
         ArgumentNullException.ThrowIfNull(query);
@@ -24,6 +28,7 @@ public static class CrmRepository
             throw new ArgumentException($"The query was parsed for {query.Resource.Name}, not {resource.Name}.", nameof(query));
         }
 
+        var total = query.Count ? await CountAsync(connection, resource, tenantId, query, exactCountCap, cancellationToken) : default;
         var sortOrdinal = resource.OrdinalOf(query.SortField);
         await using var command = CrmSql.List(resource, tenantId, query).CreateCommand(connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -54,9 +59,34 @@ public static class CrmRepository
 
         writer.WriteEndArray();
         writer.WriteString("nextCursor", nextCursor);
+        if (query.Count)
+        {
+            writer.WriteNumber("total", total.Rows);
+            writer.WriteBoolean("totalIsEstimate", total.IsEstimate);
+        }
+
         writer.WriteEndObject();
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
+    }
+
+    private static async Task<(long Rows, bool IsEstimate)> CountAsync(
+        NpgsqlConnection connection, ResourceDefinition resource, string tenantId, ListQuery query, int cap, CancellationToken cancellationToken)
+    {
+        await using (var capped = CrmSql.CappedCount(resource, tenantId, query, cap).CreateCommand(connection))
+        {
+            var rows = (long)(await capped.ExecuteScalarAsync(cancellationToken))!;
+            if (rows <= cap)
+            {
+                return (rows, false);
+            }
+        }
+
+        // More than the cap are known to match, whatever the statistics say.
+        await using var explain = CrmSql.EstimatedCount(resource, tenantId, query).CreateCommand(connection);
+        using var plan = JsonDocument.Parse((string)(await explain.ExecuteScalarAsync(cancellationToken))!);
+        var estimate = plan.RootElement[0].GetProperty("Plan").GetProperty("Plan Rows").GetDouble();
+        return (Math.Max((long)estimate, cap + 1L), true);
     }
 
     /// <summary>The row as JSON, or null when this tenant has no such row.</summary>

@@ -106,12 +106,8 @@ internal static class CrmSql
     public static CrmStatement List(ResourceDefinition resource, string tenantId, ListQuery query)
     {
         var statement = new CrmStatement();
-        statement.Append($"SELECT {resource.SelectList} FROM {resource.QualifiedTable} WHERE {TenantColumn} = ")
-            .Append(statement.Parameter(tenantId, NpgsqlDbType.Text));
-        foreach (var filter in query.Filters)
-        {
-            statement.Append(" AND ").Append(filter.Field.QuotedColumn).Append(" = ").Append(statement.Parameter(filter.Field, filter.Value));
-        }
+        statement.Append($"SELECT {resource.SelectList} FROM ");
+        AppendMatching(statement, resource, tenantId, query);
 
         var sort = query.SortField;
         var column = sort.QuotedColumn;
@@ -143,6 +139,36 @@ internal static class CrmSql
         statement.Append($" ORDER BY {column} {direction}, {IdColumn} {idDirection} LIMIT ")
             .Append(statement.Parameter((long)query.Limit + 1, NpgsqlDbType.Bigint));
         return statement;
+    }
+
+    /// <summary>
+    /// How many rows the query's filters match, counting no further than <paramref name="cap"/> + 1 rows: a count
+    /// never reads a tenant's whole table. The cursor is left out: the total is the whole list's.
+    /// </summary>
+    public static CrmStatement CappedCount(ResourceDefinition resource, string tenantId, ListQuery query, int cap)
+    {
+        var statement = new CrmStatement();
+        statement.Append("SELECT count(*) FROM (SELECT 1 FROM ");
+        AppendMatching(statement, resource, tenantId, query);
+        return statement.Append(" LIMIT ").Append(statement.Parameter((long)cap + 1, NpgsqlDbType.Bigint)).Append(") capped");
+    }
+
+    /// <summary>The planner's estimate of the rows the query's filters match (its plan as JSON; nothing is read).</summary>
+    public static CrmStatement EstimatedCount(ResourceDefinition resource, string tenantId, ListQuery query)
+    {
+        var statement = new CrmStatement();
+        statement.Append("EXPLAIN (FORMAT JSON) SELECT 1 FROM ");
+        AppendMatching(statement, resource, tenantId, query);
+        return statement;
+    }
+
+    private static void AppendMatching(CrmStatement statement, ResourceDefinition resource, string tenantId, ListQuery query)
+    {
+        statement.Append($"{resource.QualifiedTable} WHERE {TenantColumn} = ").Append(statement.Parameter(tenantId, NpgsqlDbType.Text));
+        foreach (var filter in query.Filters)
+        {
+            statement.Append(" AND ").Append(filter.Field.QuotedColumn).Append(" = ").Append(statement.Parameter(filter.Field, filter.Value));
+        }
     }
 
     private static void AppendKey(CrmStatement statement, string tenantId, Guid id) =>

@@ -8,8 +8,9 @@ public sealed record ListFilter(FieldDefinition Field, object Value);
 
 /// <summary>
 /// A validated list query: <c>limit</c> (1-500, default 50), <c>sort</c> (<c>field</c> or <c>-field</c>, sortable
-/// fields only, default the resource's), <c>cursor</c> (a previous page's nextCursor, for the same sort) and
-/// equality filters on filterable fields. Any other parameter is refused.
+/// fields only, default the resource's), <c>cursor</c> (a previous page's nextCursor, for the same sort),
+/// <c>count</c> (<c>true</c>: the page tells how many rows match) and equality filters on filterable fields. Any other
+/// parameter is refused.
 /// </summary>
 public sealed class ListQuery
 {
@@ -18,9 +19,15 @@ public sealed class ListQuery
     public const string LimitParameter = "limit";
     public const string SortParameter = "sort";
     public const string CursorParameter = "cursor";
+    public const string CountParameter = "count";
 
-    private ListQuery(ResourceDefinition resource, int limit, FieldDefinition sortField, bool descending, ListCursor? cursor, IReadOnlyList<ListFilter> filters)
+    /// <summary>Up to how many matching rows <c>count=true</c> counts exactly, unless the caller says otherwise.</summary>
+    public const int DefaultExactCountCap = 10_000;
+
+    private ListQuery(
+        ResourceDefinition resource, int limit, FieldDefinition sortField, bool descending, ListCursor? cursor, IReadOnlyList<ListFilter> filters, bool count)
     {
+        Count = count;
         Resource = resource;
         Limit = limit;
         SortField = sortField;
@@ -41,6 +48,9 @@ public sealed class ListQuery
     public string Sort => Descending ? "-" + SortField.Name : SortField.Name;
 
     public IReadOnlyList<ListFilter> Filters { get; }
+
+    /// <summary>Whether the page carries <c>total</c>: exact up to a cap, past it the planner's estimate.</summary>
+    public bool Count { get; }
 
     /// <summary>True when the query continues from a cursor.</summary>
     public bool HasCursor => Cursor is not null;
@@ -78,7 +88,7 @@ public sealed class ListQuery
         var filters = new List<ListFilter>();
         foreach (var (name, text) in query)
         {
-            if (name is LimitParameter or SortParameter or CursorParameter)
+            if (name is LimitParameter or SortParameter or CursorParameter or CountParameter)
             {
                 continue;
             }
@@ -106,6 +116,16 @@ public sealed class ListQuery
             }
         }
 
+        var count = false;
+        if (query.TryGetValue(CountParameter, out var countText))
+        {
+            count = countText == "true";
+            if (countText is not ("true" or "false"))
+            {
+                errors.Add(new CrmFieldError(CountParameter, "must be true or false"));
+            }
+        }
+
         ListCursor? cursor = null;
         if (query.TryGetValue(CursorParameter, out var cursorText) && sortField is not null
             && !ListCursor.TryDecode(resource, sort, sortField, cursorText ?? string.Empty, out cursor, out var cursorReason))
@@ -119,6 +139,6 @@ public sealed class ListQuery
         }
 
         filters.Sort((a, b) => resource.OrdinalOf(a.Field).CompareTo(resource.OrdinalOf(b.Field)));
-        return new ListQuery(resource, limit, sortField!, descending, cursor, filters);
+        return new ListQuery(resource, limit, sortField!, descending, cursor, filters, count);
     }
 }

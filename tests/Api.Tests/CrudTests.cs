@@ -21,6 +21,9 @@ public sealed class CrudTests(PlacementModesFixture fixture) : IClassFixture<Pla
         var contact = await CreateAsync(http, tenant, "contacts", new { firstName = "Ada", lastName = "Lovelace", email = "ada@acme.example", accountId = account });
         var opportunity = await CreateAsync(http, tenant, "opportunities", new { name = "Big deal", accountId = account, stage = "proposal", amount = 1250.50m, closeDate = "2026-12-31" });
         var invoice = await CreateAsync(http, tenant, "invoices", new { number = $"INV-{mode}", accountId = account, status = "sent", total = 99.90m, currency = "EUR", dueDate = "2027-01-15" });
+        var counted = await GetJsonAsync(http, $"/api/tenants/{tenant}/opportunities?accountId={account}&count=true");
+        counted.GetProperty("total").GetInt64().Should().Be(1);
+        counted.GetProperty("totalIsEstimate").GetBoolean().Should().BeFalse();
 
         var cases = new (string Resource, object Create, object Patch, string Field, string Expected)[]
         {

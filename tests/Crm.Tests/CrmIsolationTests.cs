@@ -70,7 +70,7 @@ public sealed class CrmIsolationTests(CrmDatabase database) : IClassFixture<CrmD
 
         // The transaction is set up for A, but the repository is (wrongly) asked for B.
         var list = await database.InTenantAsync(_a, async connection =>
-            CrmDatabase.Parse(await CrmRepository.ListAsync(connection, CrmResources.Get("accounts"), _b, ListQuery.Default(CrmResources.Get("accounts")), CancellationToken.None))!.Value);
+            CrmDatabase.Parse(await CrmRepository.ListAsync(connection, CrmResources.Get("accounts"), _b, ListQuery.Default(CrmResources.Get("accounts")), ListQuery.DefaultExactCountCap, CancellationToken.None))!.Value);
         var get = await database.InTenantAsync(_a, connection => CrmRepository.GetAsync(connection, CrmResources.Get("accounts"), _b, bAccount, CancellationToken.None));
         var insert = () => database.InTenantAsync(_a, connection =>
             CrmRepository.CreateAsync(connection, CrmResources.Get("accounts"), _b, CrmDatabase.ToElement(new { name = "planted" }), null, CancellationToken.None));
@@ -90,9 +90,9 @@ public sealed class CrmIsolationTests(CrmDatabase database) : IClassFixture<CrmD
         // A superuser bypasses row-level security: only the statements' own tenant filter is left.
         await using var connection = await database.Admin.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var list = CrmDatabase.Parse(await CrmRepository.ListAsync(connection, accounts, _a, ListQuery.Default(accounts), CancellationToken.None))!.Value;
+        var list = CrmDatabase.Parse(await CrmRepository.ListAsync(connection, accounts, _a, ListQuery.Default(accounts), ListQuery.DefaultExactCountCap, CancellationToken.None))!.Value;
         var filtered = CrmDatabase.Parse(await CrmRepository.ListAsync(connection, contacts, _a,
-            ListQuery.Parse(contacts, new Dictionary<string, string?> { ["accountId"] = bAccount.ToString() }), CancellationToken.None))!.Value;
+            ListQuery.Parse(contacts, new Dictionary<string, string?> { ["accountId"] = bAccount.ToString() }), ListQuery.DefaultExactCountCap, CancellationToken.None))!.Value;
         var get = await CrmRepository.GetAsync(connection, accounts, _a, bAccount, CancellationToken.None);
         var patch = await CrmRepository.PatchAsync(connection, accounts, _a, bAccount, CrmDatabase.ToElement(new { name = "hijacked" }), CancellationToken.None);
         var delete = await CrmRepository.DeleteAsync(connection, accounts, _a, bAccount, CancellationToken.None);

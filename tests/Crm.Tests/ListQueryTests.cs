@@ -43,6 +43,20 @@ public sealed class ListQueryTests
         ShouldFail(Accounts, "limit", "from 1 to 500", ("limit", limit));
 
     [Theory]
+    [InlineData("true", true)]
+    [InlineData("false", false)]
+    public void Count_is_true_or_false(string count, bool expected) =>
+        Parse(Accounts, ("count", count)).Count.Should().Be(expected);
+
+    [Theory]
+    [InlineData("True")]
+    [InlineData("1")]
+    [InlineData("")]
+    [InlineData(null)]
+    public void Other_counts_are_refused(string? count) =>
+        ShouldFail(Accounts, "count", "true or false", ("count", count));
+
+    [Theory]
     [InlineData("name", "name", false)]
     [InlineData("-name", "name", true)]
     [InlineData("-createdAt", "createdAt", true)]

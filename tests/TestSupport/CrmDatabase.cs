@@ -80,11 +80,13 @@ public sealed class CrmDatabase : IAsyncLifetime
         InTenantAsync(tenantId, connection => CrmRepository.DeleteAsync(connection, CrmResources.Get(resource), tenantId, id, CancellationToken.None));
 
     /// <summary>One page; the query is parsed here, so a bad parameter throws before any SQL.</summary>
-    public Task<JsonElement> ListAsync(string tenantId, string resource, IReadOnlyDictionary<string, string?>? query = null)
+    public Task<JsonElement> ListAsync(
+        string tenantId, string resource, IReadOnlyDictionary<string, string?>? query = null, int exactCountCap = ListQuery.DefaultExactCountCap)
     {
         var definition = CrmResources.Get(resource);
         var parsed = ListQuery.Parse(definition, query ?? new Dictionary<string, string?>());
-        return InTenantAsync(tenantId, async connection => Parse(await CrmRepository.ListAsync(connection, definition, tenantId, parsed, CancellationToken.None))!.Value);
+        return InTenantAsync(tenantId, async connection =>
+            Parse(await CrmRepository.ListAsync(connection, definition, tenantId, parsed, exactCountCap, CancellationToken.None))!.Value);
     }
 
     /// <summary>Row counts of every table in schema crm, all tenants, seen by a superuser.</summary>

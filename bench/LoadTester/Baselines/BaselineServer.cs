@@ -78,7 +78,7 @@ internal static class BaselineServer
             RunAsync(context, backend, tenantId, resource, null, async (connection, definition, tenant, ct) =>
             {
                 var query = context.Request.Query.ToDictionary(q => q.Key, q => (string?)q.Value.ToString(), StringComparer.Ordinal);
-                return (200, await CrmRepository.ListAsync(connection, definition, tenant, ListQuery.Parse(definition, query), ct));
+                return (200, await CrmRepository.ListAsync(connection, definition, tenant, ListQuery.Parse(definition, query), ListQuery.DefaultExactCountCap, ct));
             }));
         group.MapGet("/{id}", (string tenantId, string resource, string id, HttpContext context) =>
             RunAsync(context, backend, tenantId, resource, id, async (connection, definition, tenant, ct) =>

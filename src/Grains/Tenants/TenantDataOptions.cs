@@ -1,3 +1,5 @@
+using OrleansTenants.Crm;
+
 namespace OrleansTenants.Grains.Tenants;
 
 /// <summary>How tenant grains use their databases; bound from the <c>TenantData</c> configuration section.</summary>
@@ -54,6 +56,12 @@ public sealed class TenantDataOptions
 
     /// <summary>How often an activation purges its tenant's expired idempotency keys (on a keyed create, in its transaction).</summary>
     public TimeSpan IdempotencyPurgeInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Up to how many matching rows a list with <c>count=true</c> counts exactly; past it the total is the planner's
+    /// estimate, so a count never reads a huge table through.
+    /// </summary>
+    public int ExactCountCap { get; set; } = ListQuery.DefaultExactCountCap;
 
     /// <summary>After a write, this tenant's reads go to the primary for this long (read-your-own-writes).</summary>
     public TimeSpan ReadYourWritesWindow { get; set; } = TimeSpan.FromSeconds(5);

@@ -24,6 +24,7 @@ public sealed class TenantDataOptionsValidator : IValidateOptions<TenantDataOpti
         Positive(builder, options.IdempotencyPurgeInterval, nameof(options.IdempotencyPurgeInterval));
         Positive(builder, options.ReadYourWritesWindow, nameof(options.ReadYourWritesWindow));
         Check(builder, options.SharedPoolSize >= 1, nameof(options.SharedPoolSize), "must be at least 1");
+        Check(builder, options.ExactCountCap >= 1, nameof(options.ExactCountCap), "must be at least 1");
         Check(builder, options.QueueLimit >= 0, nameof(options.QueueLimit), "must not be negative");
         Check(builder, options.MaxReplicaLagBytes >= 0, nameof(options.MaxReplicaLagBytes), "must not be negative");
         Check(builder, options.BreakerMinimumThroughput >= 2, nameof(options.BreakerMinimumThroughput), "must be at least 2");

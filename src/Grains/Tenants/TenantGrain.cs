@@ -83,7 +83,7 @@ public sealed partial class TenantGrain(
         {
             var parsed = ListQuery.Parse(definition, query);
             return async (connection, tenantId, ct) =>
-                new TenantResult(TenantOutcome.Ok, await CrmRepository.ListAsync(connection, definition, tenantId, parsed, ct));
+                new TenantResult(TenantOutcome.Ok, await CrmRepository.ListAsync(connection, definition, tenantId, parsed, _options.ExactCountCap, ct));
         }, cancellationToken);
 
     public Task<TenantResult> GetAsync(byte[] keyHash, string resource, Guid id, CancellationToken cancellationToken) =>
