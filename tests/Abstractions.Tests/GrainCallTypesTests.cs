@@ -26,7 +26,8 @@ public sealed class GrainCallTypesTests
     [MemberData(nameof(SerializableTypes))]
     public void Every_serializable_type_has_a_stable_alias_of_the_product(Type type)
     {
-        type.GetCustomAttribute<AliasAttribute>()?.Alias.Should().StartWith("OrleansTenants.", $"{type.Name} needs an [Alias]");
+        type.GetCustomAttribute<AliasAttribute>().Should().NotBeNull($"{type.Name} needs an [Alias]")
+            .And.Subject.As<AliasAttribute>().Alias.Should().StartWith("OrleansTenants.");
     }
 
     [Fact]

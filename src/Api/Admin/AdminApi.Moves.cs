@@ -48,7 +48,7 @@ public static partial class AdminApi
 
     public static async Task<Results<Ok<IReadOnlyList<TenantMove>>, ProblemHttpResult>> ListMovesAsync(
         string id, TenantCatalog tenants, TenantMoveCatalog moves, CancellationToken ct) =>
-        await tenants.GetAsync(id, ct) is null ? NoTenant(id) : TypedResults.Ok(await moves.ListAsync(id, ct));
+        await tenants.GetAsync(id, ct) is null ? ApiProblems.NoTenant(id) : TypedResults.Ok(await moves.ListAsync(id, ct));
 
     public static async Task<Results<Ok<TenantMove>, ProblemHttpResult>> GetMoveAsync(string id, string moveId, TenantMoveCatalog moves, CancellationToken ct)
     {

@@ -52,7 +52,7 @@ public static partial class AdminApi
         string id, TenantCatalog tenants, TenantActivations activations, CancellationToken ct) =>
         await tenants.GetAsync(id, ct) is { } tenant
             ? TypedResults.Ok(tenant.ToView((await activations.LocateAsync(id))?.ToParsableString()))
-            : NoTenant(id);
+            : ApiProblems.NoTenant(id);
 
     public static async Task<Results<Created<ApiKeyView>, ProblemHttpResult>> IssueApiKeyAsync(
         string id, HttpContext context, JsonBody body, TenantAdministration administration)
@@ -95,18 +95,18 @@ public static partial class AdminApi
 
         return await administration.ReplaceConnectionAsync(id, request, Actor, context.RequestAborted)
             ? TypedResults.Ok((await tenants.GetAsync(id, context.RequestAborted))!.ToView(null))
-            : NoTenant(id);
+            : ApiProblems.NoTenant(id);
     }
 
     public static async Task<Results<Ok<DeactivationView>, ProblemHttpResult>> DeactivateTenantAsync(
         string id, TenantCatalog tenants, TenantAdministration administration, CancellationToken ct) =>
         await tenants.GetAsync(id, ct) is null
-            ? NoTenant(id)
+            ? ApiProblems.NoTenant(id)
             : TypedResults.Ok(new DeactivationView(await administration.DeactivateAsync(id, Actor, ct)));
 
     public static async Task<Results<Ok<TenantHealth>, ProblemHttpResult>> GetTenantHealthAsync(
         string id, TenantCatalog tenants, IGrainFactory grains, CancellationToken ct) =>
         await tenants.GetAsync(id, ct) is null
-            ? NoTenant(id)
+            ? ApiProblems.NoTenant(id)
             : TypedResults.Ok(await grains.GetGrain<ITenantGrain>(id).CheckHealthAsync(ct));
 }

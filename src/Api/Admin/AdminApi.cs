@@ -76,6 +76,4 @@ public static partial class AdminApi
 
     public static async Task<Ok<KeyRotationResult>> RotateEncryptionKeyAsync(EncryptionKeyRotation rotation, CancellationToken ct) =>
         TypedResults.Ok(await rotation.ReencryptAllAsync(Actor, ct));
-
-    private static ProblemHttpResult NoTenant(string id) => ApiProblems.NotFound($"There is no tenant '{id}'.");
 }

@@ -13,6 +13,8 @@ public static class ApiProblems
 
     public static ProblemHttpResult NotFound(string detail) => Create(StatusCodes.Status404NotFound, "Not found", detail);
 
+    public static ProblemHttpResult NoTenant(string tenantId) => NotFound($"There is no tenant '{tenantId}'.");
+
     public static ProblemHttpResult Conflict(string detail) => Create(StatusCodes.Status409Conflict, "Conflict", detail);
 
     public static ProblemHttpResult Unauthorized(string detail) => Create(StatusCodes.Status401Unauthorized, "Unauthorized", detail);

@@ -24,7 +24,7 @@ public sealed partial class CrmRequestFilter : IEndpointFilter
 
         if (!TenantId().IsMatch(tenantId))
         {
-            return Refuse(ApiProblems.NotFound($"There is no tenant '{tenantId}'."));
+            return Refuse(ApiProblems.NoTenant(tenantId));
         }
 
         if (!CrmResources.TryGet(resource, out _))

@@ -2,7 +2,6 @@ using OrleansTenants.Abstractions.Administration;
 using OrleansTenants.Abstractions.Catalog;
 using OrleansTenants.Abstractions.Moves;
 using OrleansTenants.Catalog.Store;
-using OrleansTenants.Grains.Tenants;
 
 namespace OrleansTenants.Grains.Administration;
 
